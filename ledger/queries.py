@@ -1,0 +1,198 @@
+"""Reading the built ledger: one claim in full, search, statistics.
+
+The CLI, the Datasette plugin and the tests all read through these functions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from .errors import LedgerError
+from .store import connect
+from .vocabulary import EntityKind, RelationKind, Status
+
+
+def _db(db: Path | sqlite3.Connection):
+    if isinstance(db, sqlite3.Connection):
+        return db
+    return connect(db).conn
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: dict | tuple = ()) -> list[dict]:
+    cursor = conn.execute(sql, params)
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def quote_context(text: str, start: int, end: int) -> dict:
+    """The paragraph holding text[start:end], split into before, quote and after.
+
+    A paragraph runs between line breaks, which is how the archived captures are laid out.
+    """
+    para_start = text.rfind("\n", 0, start) + 1
+    para_end = text.find("\n", end)
+    if para_end == -1:
+        para_end = len(text)
+    return {
+        "before": text[para_start:start],
+        "quote": text[start:end],
+        "after": text[end:para_end],
+        "paragraph_start": para_start,
+        "paragraph_end": para_end,
+    }
+
+
+def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
+    """Everything about one claim: speaker, document, context, subjects, places, relations."""
+    conn = _db(db)
+    found = _rows(conn, "SELECT * FROM claims WHERE id = ?", (claim_id,))
+    if not found:
+        raise LedgerError(f"unknown claim id {claim_id!r}")
+    claim = found[0]
+    speaker = _rows(conn, "SELECT * FROM entities WHERE id = ?", (claim["speaker_id"],))[0]
+    speaker["aliases"] = json.loads(speaker["aliases"] or "[]")
+    speaker["kind_label"] = EntityKind(speaker["kind"]).label
+    document = _rows(
+        conn,
+        "SELECT id, title, url, published, published_note, credit, text FROM documents "
+        "WHERE id = ?",
+        (claim["document_id"],),
+    )[0]
+    text = document.pop("text")
+    outlet = _rows(conn, "SELECT id, name, kind, url FROM outlets WHERE id = ?",
+                   (claim["outlet_id"],))[0]
+    status = Status(claim["status"])
+    view = {
+        "id": claim["id"],
+        "text": claim["text"],
+        "quote": claim["quote"],
+        "status": {"id": status.value, "label": status.label, "definition": status.definition},
+        "kind": claim["kind"],
+        "speaker": speaker,
+        "speaker_label": claim["speaker_label"],
+        "anonymous": bool(claim["anonymous"]),
+        "cue": claim["cue"],
+        "via": claim["via"],
+        "outlet": outlet,
+        "document": document,
+        "said_on": claim["said_on"],
+        "about": claim["about"],
+        "caveat": claim["caveat"],
+        "question": claim["question"],
+        "tags": json.loads(claim["tags"] or "[]"),
+        "credibility": claim["credibility"],
+        "credibility_note": claim["credibility_note"],
+        "anchor": {
+            "start": claim["anchor_start"],
+            "end": claim["anchor_end"],
+            "prefix": claim["anchor_prefix"],
+            "suffix": claim["anchor_suffix"],
+        },
+        "context": quote_context(text, claim["anchor_start"], claim["anchor_end"]),
+        "subjects": _rows(
+            conn,
+            "SELECT entities.id, entities.name, claim_subjects.role FROM claim_subjects "
+            "JOIN entities ON entities.id = claim_subjects.entity_id WHERE claim_id = ? "
+            "ORDER BY claim_subjects.rowid",
+            (claim_id,),
+        ),
+        "places": _rows(
+            conn,
+            "SELECT places.id, places.name, places.latitude, places.longitude FROM claim_places "
+            "JOIN places ON places.id = claim_places.place_id WHERE claim_id = ? "
+            "ORDER BY position",
+            (claim_id,),
+        ),
+        "relations": related_claims(conn, claim_id),
+    }
+    return view
+
+
+def related_claims(conn: sqlite3.Connection, claim_id: str) -> list[dict]:
+    """Every relation touching the claim, seen from it, with the other claim summarised."""
+    relations = _rows(
+        conn,
+        """
+        SELECT r.id, r.kind, r.note, r.added_by, r.origin,
+               CASE WHEN r.claim_id = :id THEN r.other_claim_id ELSE r.claim_id END AS other_id,
+               r.claim_id = :id AS outgoing
+          FROM relations r
+         WHERE r.claim_id = :id OR r.other_claim_id = :id
+         ORDER BY r.kind, r.id
+        """,
+        {"id": claim_id},
+    )
+    for relation in relations:
+        kind = RelationKind(relation["kind"])
+        relation["kind_label"] = kind.label
+        relation["outgoing"] = bool(relation["outgoing"])
+        relation["other"] = _rows(
+            conn,
+            """
+            SELECT claims.id, claims.text, claims.quote, claims.said_on, claims.status,
+                   entities.name AS speaker, outlets.name AS outlet
+              FROM claims
+              JOIN entities ON entities.id = claims.speaker_id
+              JOIN outlets ON outlets.id = claims.outlet_id
+             WHERE claims.id = ?
+            """,
+            (relation.pop("other_id"),),
+        )[0]
+    return relations
+
+
+def fts_query(text: str) -> str:
+    """User words as an FTS5 query of quoted terms, so punctuation cannot break the syntax."""
+    terms = [t.replace('"', "") for t in text.split()]
+    terms = [t for t in terms if t]
+    if not terms:
+        raise LedgerError("nothing to search for")
+    return " ".join(f'"{t}"' for t in terms)
+
+
+def search_claims(db: Path | sqlite3.Connection, text: str, limit: int = 20) -> list[dict]:
+    """Claims matching every word of ``text`` (any spelling of a name), best match first."""
+    conn = _db(db)
+    return _rows(
+        conn,
+        """
+        SELECT claims.id, claims.text, claims.quote, claims.status,
+               entities.name AS speaker, outlets.name AS outlet,
+               claims_fts.rank AS rank
+          FROM claims_fts
+          JOIN claims ON claims.rowid = claims_fts.rowid
+          JOIN entities ON entities.id = claims.speaker_id
+          JOIN outlets ON outlets.id = claims.outlet_id
+         WHERE claims_fts MATCH :query
+         ORDER BY claims_fts.rank
+         LIMIT :limit
+        """,
+        {"query": fts_query(text), "limit": limit},
+    )
+
+
+def stats(db: Path | sqlite3.Connection) -> dict:
+    """Claims by status, kind and outlet, and the size of every public table."""
+    conn = _db(db)
+
+    def grouped(column: str, table: str = "claims") -> dict:
+        return dict(
+            conn.execute(
+                f"SELECT {column}, count(*) FROM {table} GROUP BY {column} "
+                f"ORDER BY count(*) DESC, {column}"
+            ).fetchall()
+        )
+
+    tables = [
+        "outlets", "documents", "entities", "aliases", "places", "claims", "claim_subjects",
+        "claim_places", "relations", "actors",
+    ]
+    return {
+        "tables": {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables},
+        "claims_by_status": grouped("status"),
+        "claims_by_kind": grouped("kind"),
+        "claims_by_document": grouped("document_id"),
+        "relations_by_kind": grouped("kind", "relations"),
+    }

@@ -1,0 +1,488 @@
+"""Reading the seed ledger (YAML files and archived texts) into validated models.
+
+Like beancount's loader, this never stops at the first problem: it validates every file and
+every record, then checks every cross-reference in one pass, and returns all problems found,
+each with its file and line.
+
+Layout of a seeds directory::
+
+    outlets.yml                  list of outlets
+    actors.yml                   list of curators and fact-checkers
+    entities.yml | entities/*.yml   lists of entities
+    places.yml   | places/*.yml     lists of places
+    relations.yml | relations/*.yml lists of relations between claims
+    documents/<id>.yml           a document's metadata and its claims
+    documents/<id>.txt           the archived text the claims quote
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+from rapidfuzz import fuzz
+
+from .errors import Problem, SeedErrors, display_path
+from .models import (
+    Actor,
+    Anchor,
+    Claim,
+    Document,
+    DocumentFile,
+    Entity,
+    Model,
+    Outlet,
+    Place,
+    Relation,
+)
+from .vocabulary import EntityKind
+from .yamlfile import Location, YamlFile, read_yaml
+
+ANCHOR_CONTEXT = 32
+"""Code points of prefix and suffix kept around each quote (TextQuoteSelector)."""
+
+
+@dataclass
+class Ledger:
+    """Every validated record of a seed ledger, in file order."""
+
+    outlets: list[Outlet] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
+
+
+@dataclass
+class _Located:
+    """A validated record and where it came from, for cross-reference errors."""
+
+    record: Model
+    file: YamlFile
+    loc: Location
+
+    def problem(self, message: str, *field_path: str | int) -> Problem:
+        return self.file.problem((*self.loc, *field_path), message)
+
+
+def outlet_entity(outlet: Outlet) -> Entity:
+    """The entity that speaks for an outlet: its own statements have it as speaker."""
+    return Entity(
+        id=outlet.id,
+        name=outlet.name,
+        kind=EntityKind.MEDIA,
+        description=outlet.description,
+        aliases=outlet.aliases,
+    )
+
+
+def load_seeds(seeds_dir: Path) -> Ledger:
+    """Load and validate a seeds directory; raise SeedErrors listing every problem."""
+    loader = _SeedLoader(Path(seeds_dir))
+    ledger = loader.load()
+    if loader.problems:
+        raise SeedErrors(loader.problems)
+    return ledger
+
+
+def _yaml_files(seeds_dir: Path, name: str) -> list[Path]:
+    single = seeds_dir / f"{name}.yml"
+    files = [single] if single.exists() else []
+    return files + sorted((seeds_dir / name).glob("*.yml"))
+
+
+class _SeedLoader:
+    def __init__(self, seeds_dir: Path):
+        self.seeds_dir = seeds_dir
+        self.problems: list[Problem] = []
+
+    # -- reading and per-record validation -------------------------------------------------
+
+    def load(self) -> Ledger:
+        if not self.seeds_dir.is_dir():
+            self.problems.append(
+                Problem(display_path(self.seeds_dir), None, "seeds directory not found")
+            )
+            return Ledger()
+        outlets = self._read_list_files("outlets", Outlet)
+        actors = self._read_list_files("actors", Actor)
+        entities = self._read_list_files("entities", Entity)
+        places = self._read_list_files("places", Place)
+        relations = self._read_list_files("relations", Relation)
+        documents, claims = self._read_documents()
+        return self._cross_check(outlets, actors, entities, places, documents, claims, relations)
+
+    def _read_list_files(self, name: str, model: type[Model]) -> list[_Located]:
+        records = []
+        for path in _yaml_files(self.seeds_dir, name):
+            file = self._read(path)
+            if file is None or file.data is None:
+                continue
+            if not isinstance(file.data, list):
+                self.problems.append(file.problem((), f"expected a list of {name}"))
+                continue
+            for index, item in enumerate(file.data):
+                record = self._validate(model, item, file, (index,), label=name[:-1])
+                if record is not None:
+                    records.append(_Located(record, file, (index,)))
+        return records
+
+    def _read_documents(self) -> tuple[list[_Located], list[_Located]]:
+        documents: list[_Located] = []
+        claims: list[_Located] = []
+        for path in sorted((self.seeds_dir / "documents").glob("*.yml")):
+            file = self._read(path)
+            if file is None:
+                continue
+            if not isinstance(file.data, dict):
+                self.problems.append(file.problem((), "expected a mapping: a document's fields"))
+                continue
+            header = dict(file.data)
+            raw_claims = header.pop("claims", None) or []
+            document_file = self._validate(DocumentFile, header, file, (), label="document")
+            if not isinstance(raw_claims, list):
+                self.problems.append(file.problem(("claims",), "claims must be a list"))
+                raw_claims = []
+            if document_file is not None:
+                if document_file.id != path.stem:
+                    self.problems.append(
+                        file.problem(
+                            ("id",), f"document id {document_file.id!r} must match the file name"
+                        )
+                    )
+                document = self._document_with_text(document_file, file)
+                if document is not None:
+                    documents.append(_Located(document, file, ()))
+            for index, item in enumerate(raw_claims):
+                claim = self._validate(Claim, item, file, ("claims", index), label="claim")
+                if claim is None:
+                    continue
+                if document_file is not None:
+                    claim = claim.model_copy(
+                        update={"document": document_file.id, "outlet": document_file.outlet}
+                    )
+                claims.append(_Located(claim, file, ("claims", index)))
+        return documents, claims
+
+    def _read(self, path: Path) -> YamlFile | None:
+        file = read_yaml(path)
+        self.problems.extend(file.problems)
+        return None if file.problems else file
+
+    def _validate(
+        self, model: type[Model], data: object, file: YamlFile, loc: Location, label: str
+    ) -> Model | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            who = _record_name(label, data)
+            for error in exc.errors():
+                self.problems.append(
+                    file.problem((*loc, *error["loc"]), f"{who}{_describe(error)}")
+                )
+            return None
+
+    def _document_with_text(self, header: DocumentFile, file: YamlFile) -> Document | None:
+        text_path = file.path.parent / header.text_file
+        where = f"document {header.id}: text_file: "
+        try:
+            raw = text_path.read_bytes()
+        except OSError as exc:
+            self.problems.append(
+                file.problem(("text_file",), f"{where}cannot read {header.text_file}: "
+                             f"{exc.strerror}")
+            )
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            self.problems.append(
+                file.problem(("text_file",), f"{where}{header.text_file} is not UTF-8 text")
+            )
+            return None
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != header.sha256:
+            self.problems.append(
+                file.problem(
+                    ("sha256",),
+                    f"document {header.id}: sha256 does not match {header.text_file} "
+                    f"(the file's is {digest}); if the text was changed on purpose, "
+                    "re-check every quote's offsets and update sha256",
+                )
+            )
+        fields = header.model_dump(exclude={"claims"})
+        return Document(**fields, text=text)
+
+    # -- cross-references --------------------------------------------------------------------
+
+    def _cross_check(
+        self,
+        outlets: list[_Located],
+        actors: list[_Located],
+        entities: list[_Located],
+        places: list[_Located],
+        documents: list[_Located],
+        claims: list[_Located],
+        relations: list[_Located],
+    ) -> Ledger:
+        outlet_ids = self._unique(outlets, "outlet")
+        actor_ids = self._unique(actors, "actor")
+        # An outlet speaks as an entity of the same id unless entities.yml defines it.
+        declared = {e.record.id for e in entities}
+        twins = [
+            _Located(outlet_entity(o.record), o.file, o.loc)
+            for o in outlets
+            if o.record.id not in declared
+        ]
+        entity_ids = self._unique(entities + twins, "entity")
+        place_ids = self._unique(places, "place")
+        document_ids = self._unique(documents, "document")
+        claim_ids = self._unique(claims, "claim")
+        texts = {d.record.id: d.record.text for d in documents}
+
+        for located in entities:
+            entity = located.record
+            for i, tie in enumerate(entity.affiliations):
+                self._known(located, tie.entity, entity_ids, "entity", "affiliations", i, "entity")
+                if tie.entity == entity.id:
+                    self.problems.append(
+                        located.problem(f"entity {entity.id}: affiliated with itself",
+                                        "affiliations", i)
+                    )
+        for located in documents:
+            self._known(located, located.record.outlet, outlet_ids, "outlet", "outlet")
+
+        anchored_claims = []
+        for located in claims:
+            claim = located.record
+            ok = self._check_claim_references(
+                located, entity_ids, place_ids, actor_ids, claim_ids
+            )
+            text = texts.get(claim.document)
+            anchor = self._anchor(located, text) if text is not None else None
+            if ok and anchor is not None:
+                anchored_claims.append(_Located(claim.model_copy(update={"anchor": anchor}),
+                                                located.file, located.loc))
+
+        seen_pairs: dict[tuple, _Located] = {}
+        for located in relations:
+            relation = located.record
+            self._known(located, relation.claim, claim_ids, "claim", "claim")
+            self._known(located, relation.other, claim_ids, "claim", "other")
+            self._known(located, relation.by, actor_ids, "actor", "by")
+            key = _relation_key(relation)
+            if key in seen_pairs:
+                first = seen_pairs[key]
+                self.problems.append(
+                    located.problem(
+                        f"relation {relation.claim} {relation.kind.value} {relation.other} is "
+                        f"already recorded ({first.file.name}:{first.file.line_of(first.loc)})"
+                    )
+                )
+            seen_pairs.setdefault(key, located)
+
+        published = {d.record.id: d.record.published for d in documents}
+        ledger_claims = []
+        for located in anchored_claims:
+            claim = located.record
+            if claim.said_on is None:
+                claim = claim.model_copy(update={"said_on": published[claim.document]})
+            ledger_claims.append(claim)
+
+        return Ledger(
+            outlets=[o.record for o in outlets],
+            actors=[a.record for a in actors],
+            entities=[e.record for e in entities + twins],
+            places=[p.record for p in places],
+            documents=[d.record for d in documents],
+            claims=ledger_claims,
+            relations=[r.record for r in relations],
+        )
+
+    def _unique(self, records: Iterable[_Located], kind: str) -> set[str]:
+        first_seen: dict[str, _Located] = {}
+        for located in records:
+            record_id = located.record.id
+            if record_id in first_seen:
+                first = first_seen[record_id]
+                self.problems.append(
+                    located.problem(
+                        f"duplicate {kind} id {record_id!r} (first defined at "
+                        f"{first.file.name}:{first.file.line_of(first.loc)})",
+                        "id",
+                    )
+                )
+            else:
+                first_seen[record_id] = located
+        return set(first_seen)
+
+    def _known(
+        self, located: _Located, ref: str, known: set[str], kind: str, *field_path: str | int
+    ) -> bool:
+        if ref in known:
+            return True
+        owner = getattr(located.record, "id", None)
+        prefix = f"{type(located.record).__name__.lower()} {owner}: " if owner else ""
+        self.problems.append(
+            located.problem(
+                f"{prefix}{'.'.join(map(str, field_path))}: unknown {kind} id {ref!r}",
+                *field_path,
+            )
+        )
+        return False
+
+    def _check_claim_references(
+        self,
+        located: _Located,
+        entity_ids: set[str],
+        place_ids: set[str],
+        actor_ids: set[str],
+        claim_ids: set[str],
+    ) -> bool:
+        claim: Claim = located.record
+        checks = [self._known(located, claim.speaker, entity_ids, "entity", "speaker")]
+        for i, relay in enumerate(claim.via):
+            checks.append(self._known(located, relay.entity, entity_ids, "entity", "via", i,
+                                      "entity"))
+        for i, subject in enumerate(claim.subjects):
+            checks.append(
+                self._known(located, subject.entity, entity_ids, "entity", "subjects", i,
+                            "entity")
+            )
+        for i, place in enumerate(claim.places):
+            checks.append(self._known(located, place, place_ids, "place", "places", i))
+        if claim.verification is not None:
+            checks.append(
+                self._known(located, claim.verification.by, actor_ids, "actor", "verification",
+                            "by")
+            )
+            for i, evidence in enumerate(claim.verification.evidence):
+                if not _is_url(evidence):
+                    checks.append(
+                        self._known(located, evidence, claim_ids, "claim", "verification",
+                                    "evidence", i)
+                    )
+        return all(checks)
+
+    def _anchor(self, located: _Located, text: str) -> Anchor | None:
+        claim: Claim = located.record
+        quote = claim.quote
+        occurrences = list(_find_all(text, quote))
+        given = claim.anchor
+        who = f"claim {claim.id}: "
+        if not occurrences:
+            self.problems.append(
+                located.problem(
+                    f"{who}quote not found in the document text "
+                    f"(closest passage: \"{closest_passage(quote, text)}\")",
+                    "quote",
+                )
+            )
+            return None
+        if given is None:
+            if len(occurrences) > 1:
+                self.problems.append(
+                    located.problem(
+                        f"{who}quote occurs {len(occurrences)} times in the document (at "
+                        f"offsets {', '.join(map(str, occurrences))}); give anchor.start to "
+                        "say which one is meant",
+                        "quote",
+                    )
+                )
+                return None
+            start = occurrences[0]
+        else:
+            start = given.start
+            if start not in occurrences:
+                found = text[start : start + len(quote)]
+                self.problems.append(
+                    located.problem(
+                        f"{who}anchor.start {start} does not match the quote: the text there "
+                        f"reads \"{_shorten(found)}\"; the quote is at "
+                        f"{', '.join(map(str, occurrences))}",
+                        "anchor",
+                        "start",
+                    )
+                )
+                return None
+        end = start + len(quote)
+        anchor = Anchor(
+            start=start,
+            end=end,
+            prefix=text[max(0, start - ANCHOR_CONTEXT) : start],
+            suffix=text[end : end + ANCHOR_CONTEXT],
+        )
+        if given is not None:
+            for name in ("end", "prefix", "suffix"):
+                value = getattr(given, name)
+                if value is not None and value != getattr(anchor, name):
+                    self.problems.append(
+                        located.problem(
+                            f"{who}anchor.{name} {value!r} does not match the quote in the "
+                            f"text (expected {getattr(anchor, name)!r})",
+                            "anchor",
+                            name,
+                        )
+                    )
+                    return None
+        return anchor
+
+
+def closest_passage(quote: str, text: str) -> str:
+    """The passage of ``text`` most like ``quote``, to show beside a failed match."""
+    alignment = fuzz.partial_ratio_alignment(quote, text)
+    if alignment is None:
+        return ""
+    return _shorten(text[alignment.dest_start : alignment.dest_end])
+
+
+def _find_all(text: str, quote: str) -> Iterator[int]:
+    start = text.find(quote)
+    while start != -1:
+        yield start
+        start = text.find(quote, start + 1)
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _is_url(value: str) -> bool:
+    return value.startswith(("http://", "https://"))
+
+
+def _relation_key(relation: Relation) -> tuple:
+    pair = (relation.claim, relation.other)
+    if relation.kind.symmetric:
+        pair = tuple(sorted(pair))
+    return (relation.kind.value, *pair)
+
+
+def _record_name(label: str, data: object) -> str:
+    if isinstance(data, dict) and isinstance(data.get("id"), str):
+        return f"{label} {data['id']}: "
+    return f"{label}: "
+
+
+def _describe(error: dict) -> str:
+    """A plain sentence for one pydantic error, naming the field."""
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    path = ".".join(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {loc[-1]!r}" if loc else "unknown field"
+    if kind == "missing":
+        return f"missing field {path!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "enum":
+        return f"{path}: {error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
+    return f"{path}: {message}" if path else message

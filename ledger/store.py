@@ -1,0 +1,479 @@
+"""The SQLite layout of the ledger, and writing a validated ledger into it.
+
+The tables and columns created here are a public interface: readers' URLs and scripts use
+them, and ``metadata.yml`` describes each one (a test checks that it does).
+
+A build writes a new database file next to the target and renames it into place only when
+complete, so a failed or interrupted build leaves the previous database untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from .errors import LedgerError
+from .models import Claim, Document, Entity, Place, edtf_bounds
+from .seeds import Ledger
+from .vocabulary import VOCABULARIES, EntityKind, RelationOrigin
+
+Progress = Callable[[str, int], None]
+"""Called with a step name and how many records it just wrote."""
+
+SCHEMA_VERSION = 1
+
+FACET_INDEXES = {
+    "claims": [
+        "status",
+        "outlet_id",
+        "speaker_id",
+        "kind",
+        "anonymous",
+        "place_id",
+        "said_on_earliest",
+        "document_id",
+        "question",
+    ],
+    "claim_subjects": ["entity_id"],
+    "claim_places": ["place_id"],
+    "claim_relays": ["entity_id"],
+    "relations": ["claim_id", "other_claim_id", "kind"],
+    "aliases": ["alias"],
+    "affiliations": ["affiliated_id"],
+    "documents": ["outlet_id"],
+    "entities": ["kind"],
+}
+"""An index on every column used as a facet, a filter or a join."""
+
+
+def create_schema(db: sqlite_utils.Database) -> None:
+    """Create every table, foreign key and index of an empty ledger."""
+    for table, vocabulary in VOCABULARIES.items():
+        db[table].create(
+            {"id": str, "label": str, "definition": str, "position": int},
+            pk="id",
+            not_null={"label", "definition"},
+        )
+        db[table].insert_all(vocabulary.rows())
+
+    db["outlets"].create(
+        {"id": str, "name": str, "kind": str, "country": str, "url": str, "description": str},
+        pk="id",
+        not_null={"name", "kind"},
+        foreign_keys=[("kind", "outlet_kinds", "id")],
+    )
+    db["actors"].create(
+        {"id": str, "name": str, "role": str, "organization": str},
+        pk="id",
+        not_null={"name", "role"},
+        foreign_keys=[("role", "actor_roles", "id")],
+    )
+    db["entities"].create(
+        {
+            "id": str,
+            "name": str,
+            "kind": str,
+            "description": str,
+            "aliases": str,
+            "anonymity_reason": str,
+            "reliability": str,
+            "reliability_note": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"name", "kind"},
+        foreign_keys=[("kind", "entity_kinds", "id"), ("reliability", "reliability_grades", "id")],
+    )
+    db["aliases"].create(
+        {"entity_id": str, "alias": str},
+        pk=("entity_id", "alias"),
+        foreign_keys=[("entity_id", "entities", "id")],
+    )
+    db["affiliations"].create(
+        {"entity_id": str, "affiliated_id": str, "note": str},
+        pk=("entity_id", "affiliated_id"),
+        foreign_keys=[("entity_id", "entities", "id"), ("affiliated_id", "entities", "id")],
+    )
+    db["places"].create(
+        {
+            "id": str,
+            "name": str,
+            "aliases": str,
+            "admin_area": str,
+            "country": str,
+            "latitude": float,
+            "longitude": float,
+            "coordinates_source": str,
+            "coordinates_precision": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"name", "latitude", "longitude", "coordinates_source"},
+        foreign_keys=[("coordinates_precision", "coordinate_precisions", "id")],
+    )
+    db["documents"].create(
+        {
+            "id": str,
+            "outlet_id": str,
+            "title": str,
+            "title_note": str,
+            "url": str,
+            "published": str,
+            "published_earliest": str,
+            "published_latest": str,
+            "published_note": str,
+            "authors": str,
+            "translator": str,
+            "language": str,
+            "original_language": str,
+            "credit": str,
+            "text_file": str,
+            "sha256": str,
+            "text": str,
+        },
+        pk="id",
+        not_null={"outlet_id", "title", "published", "text", "sha256"},
+        foreign_keys=[("outlet_id", "outlets", "id")],
+    )
+    db["claims"].create(
+        {
+            "id": str,
+            "text": str,
+            "quote": str,
+            "document_id": str,
+            "outlet_id": str,
+            "speaker_id": str,
+            "speaker_label": str,
+            "anonymous": int,
+            "cue": str,
+            "via": str,
+            "said_on": str,
+            "said_on_earliest": str,
+            "said_on_latest": str,
+            "about": str,
+            "about_earliest": str,
+            "about_latest": str,
+            "kind": str,
+            "place_id": str,
+            "caveat": str,
+            "tags": str,
+            "question": str,
+            "status": str,
+            "credibility": str,
+            "credibility_note": str,
+            "anchor_start": int,
+            "anchor_end": int,
+            "anchor_prefix": str,
+            "anchor_suffix": str,
+            "drafted_by": str,
+            "note": str,
+            "names": str,
+        },
+        pk="id",
+        not_null={
+            "text",
+            "quote",
+            "document_id",
+            "outlet_id",
+            "speaker_id",
+            "speaker_label",
+            "anonymous",
+            "kind",
+            "status",
+            "anchor_start",
+            "anchor_end",
+        },
+        foreign_keys=[
+            ("document_id", "documents", "id"),
+            ("outlet_id", "outlets", "id"),
+            ("speaker_id", "entities", "id"),
+            ("kind", "claim_kinds", "id"),
+            ("place_id", "places", "id"),
+            ("status", "statuses", "id"),
+            ("credibility", "credibility_grades", "id"),
+        ],
+    )
+    db["claim_subjects"].create(
+        {"claim_id": str, "entity_id": str, "role": str},
+        pk=("claim_id", "entity_id", "role"),
+        foreign_keys=[
+            ("claim_id", "claims", "id"),
+            ("entity_id", "entities", "id"),
+            ("role", "subject_roles", "id"),
+        ],
+    )
+    db["claim_places"].create(
+        {"claim_id": str, "place_id": str, "position": int},
+        pk=("claim_id", "place_id"),
+        foreign_keys=[("claim_id", "claims", "id"), ("place_id", "places", "id")],
+    )
+    db["claim_relays"].create(
+        {"claim_id": str, "position": int, "entity_id": str, "cue": str},
+        pk=("claim_id", "position"),
+        foreign_keys=[("claim_id", "claims", "id"), ("entity_id", "entities", "id")],
+    )
+    db["relations"].create(
+        {
+            "id": int,
+            "claim_id": str,
+            "kind": str,
+            "other_claim_id": str,
+            "note": str,
+            "added_by": str,
+            "origin": str,
+        },
+        pk="id",
+        not_null={"claim_id", "kind", "other_claim_id", "note", "origin"},
+        foreign_keys=[
+            ("claim_id", "claims", "id"),
+            ("kind", "relation_kinds", "id"),
+            ("other_claim_id", "claims", "id"),
+            ("added_by", "actors", "id"),
+            ("origin", "relation_origins", "id"),
+        ],
+    )
+    db["relations"].create_index(["claim_id", "other_claim_id", "kind"], unique=True)
+    for table, columns in FACET_INDEXES.items():
+        for column in columns:
+            db[table].create_index([column], if_not_exists=True)
+    db.execute(CLAIM_DETAILS_VIEW)
+    db["ledger_info"].create({"key": str, "value": str}, pk="key")
+    db["ledger_info"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
+
+
+CLAIM_DETAILS_VIEW = """
+CREATE VIEW claim_details AS
+SELECT
+  claims.id AS claim_id,
+  claims.text,
+  claims.quote,
+  speaker.name AS speaker,
+  claims.speaker_label,
+  claims.anonymous,
+  claims.cue,
+  claims.via,
+  outlets.name AS outlet,
+  documents.title AS document,
+  claims.said_on,
+  claims.about,
+  claims.kind,
+  statuses.label AS status,
+  (SELECT group_concat(places.name, '; ') FROM claim_places
+     JOIN places ON places.id = claim_places.place_id
+    WHERE claim_places.claim_id = claims.id) AS places,
+  (SELECT group_concat(entities.name || ' (' || claim_subjects.role || ')', '; ')
+     FROM claim_subjects JOIN entities ON entities.id = claim_subjects.entity_id
+    WHERE claim_subjects.claim_id = claims.id) AS subjects,
+  claims.caveat
+FROM claims
+JOIN entities AS speaker ON speaker.id = claims.speaker_id
+JOIN outlets ON outlets.id = claims.outlet_id
+JOIN documents ON documents.id = claims.document_id
+JOIN statuses ON statuses.id = claims.status
+"""
+
+
+def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress | None) -> None:
+    """Insert every record of ``ledger`` into an empty schema."""
+    step = progress or (lambda name, count: None)
+    entities = {e.id: e for e in ledger.entities}
+    places = {p.id: p for p in ledger.places}
+
+    _insert(db, "outlets", (o.model_dump(mode="json", exclude={"aliases"})
+                            for o in ledger.outlets), step)
+    _insert(db, "actors", (a.model_dump(mode="json") for a in ledger.actors), step)
+    _insert(db, "entities", (_entity_row(e) for e in ledger.entities), step)
+    _insert(db, "aliases", ({"entity_id": e.id, "alias": alias}
+                            for e in ledger.entities for alias in dict.fromkeys(e.aliases)), step)
+    _insert(db, "affiliations", ({"entity_id": e.id, "affiliated_id": t.entity, "note": t.note}
+                                 for e in ledger.entities for t in e.affiliations), step)
+    _insert(db, "places", (_place_row(p) for p in ledger.places), step)
+    _insert(db, "documents", (_document_row(d) for d in ledger.documents), step)
+    _insert(db, "claims", (_claim_row(c, entities, places) for c in ledger.claims), step)
+    _insert(db, "claim_subjects", ({"claim_id": c.id, "entity_id": s.entity, "role": s.role.value}
+                                   for c in ledger.claims for s in c.subjects), step)
+    _insert(db, "claim_places", ({"claim_id": c.id, "place_id": p, "position": i}
+                                 for c in ledger.claims for i, p in enumerate(c.places)), step)
+    _insert(db, "claim_relays", ({"claim_id": c.id, "position": i, "entity_id": r.entity,
+                                  "cue": r.cue}
+                                 for c in ledger.claims for i, r in enumerate(c.via)), step)
+    _insert(db, "relations", (relation_row(r) for r in ledger.relations), step)
+
+
+def relation_row(relation) -> dict:
+    return {
+        "claim_id": relation.claim,
+        "kind": relation.kind.value,
+        "other_claim_id": relation.other,
+        "note": relation.note,
+        "added_by": relation.by,
+        "origin": RelationOrigin(relation.origin).value,
+    }
+
+
+def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], step: Progress) -> None:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 1000:
+            db[table].insert_all(batch)
+            step(table, len(batch))
+            batch = []
+    if batch:
+        db[table].insert_all(batch)
+        step(table, len(batch))
+
+
+def _entity_row(entity: Entity) -> dict:
+    row = entity.model_dump(mode="json", exclude={"affiliations"})
+    row["aliases"] = json.dumps(entity.aliases, ensure_ascii=False)
+    return row
+
+
+def _place_row(place: Place) -> dict:
+    row = place.model_dump(mode="json")
+    row["aliases"] = json.dumps(place.aliases, ensure_ascii=False)
+    return row
+
+
+def _document_row(document: Document) -> dict:
+    row = document.model_dump(mode="json", exclude={"outlet"})
+    row["outlet_id"] = document.outlet
+    row["authors"] = json.dumps(document.authors, ensure_ascii=False)
+    row["published_earliest"], row["published_latest"] = edtf_bounds(document.published)
+    return row
+
+
+def via_text(claim: Claim, entities: dict[str, Entity]) -> str | None:
+    """The relay chain as one readable line: 'Al-Naba relayed from security sources'."""
+    if not claim.via:
+        return None
+    return "; ".join(f"{entities[r.entity].name} {r.cue}" for r in claim.via)
+
+
+def search_names(claim: Claim, entities: dict[str, Entity], places: dict[str, Place]) -> str:
+    """Every name and alias of who and where the claim involves, so any spelling finds it."""
+    names: dict[str, None] = {}
+    involved = [claim.speaker, *(s.entity for s in claim.subjects), *(r.entity for r in claim.via)]
+    for entity_id in involved:
+        entity = entities[entity_id]
+        names.update(dict.fromkeys([entity.name, *entity.aliases]))
+    for place_id in claim.places:
+        place = places[place_id]
+        names.update(dict.fromkeys([place.name, *place.aliases]))
+    return " | ".join(names)
+
+
+def _claim_row(claim: Claim, entities: dict[str, Entity], places: dict[str, Place]) -> dict:
+    said = edtf_bounds(claim.said_on) if claim.said_on else (None, None)
+    about = edtf_bounds(claim.about) if claim.about else (None, None)
+    anchor = claim.anchor
+    return {
+        "id": claim.id,
+        "text": claim.text,
+        "quote": claim.quote,
+        "document_id": claim.document,
+        "outlet_id": claim.outlet,
+        "speaker_id": claim.speaker,
+        "speaker_label": claim.speaker_label,
+        "anonymous": int(entities[claim.speaker].kind is EntityKind.ANONYMOUS),
+        "cue": claim.cue,
+        "via": via_text(claim, entities),
+        "said_on": claim.said_on,
+        "said_on_earliest": said[0],
+        "said_on_latest": said[1],
+        "about": claim.about,
+        "about_earliest": about[0],
+        "about_latest": about[1],
+        "kind": claim.kind.value,
+        "place_id": claim.places[0] if claim.places else None,
+        "caveat": claim.caveat,
+        "tags": json.dumps(claim.tags),
+        "question": claim.question,
+        "status": claim.status.value,
+        "credibility": claim.credibility.value if claim.credibility else None,
+        "credibility_note": claim.credibility_note,
+        "anchor_start": anchor.start,
+        "anchor_end": anchor.end,
+        "anchor_prefix": anchor.prefix,
+        "anchor_suffix": anchor.suffix,
+        "drafted_by": claim.drafted_by,
+        "note": claim.note,
+        "names": search_names(claim, entities, places),
+    }
+
+
+def enable_search(db: sqlite_utils.Database) -> None:
+    """FTS5 with the porter stemmer over claims and entities."""
+    db["claims"].enable_fts(
+        ["text", "quote", "speaker_label", "names"], fts_version="FTS5", tokenize="porter",
+        create_triggers=True,
+    )
+    db["entities"].enable_fts(
+        ["name", "aliases", "description"], fts_version="FTS5", tokenize="porter",
+        create_triggers=True,
+    )
+    db["documents"].enable_fts(
+        ["title", "text"], fts_version="FTS5", tokenize="porter", create_triggers=True
+    )
+
+
+def connect(db_path: Path, *, must_exist: bool = True) -> sqlite_utils.Database:
+    """Open a ledger database for reading and writing, with foreign keys enforced."""
+    if must_exist and not Path(db_path).exists():
+        raise LedgerError(f"{db_path}: no ledger database here; run `ledger build` first")
+    conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return sqlite_utils.Database(conn)
+
+
+@contextmanager
+def replacing(db_path: Path):
+    """Yield a path to build into; move it over ``db_path`` only if the block succeeds."""
+    db_path = Path(db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    for leftover in (building, building.with_name(building.name + "-journal")):
+        leftover.unlink(missing_ok=True)
+    try:
+        yield building
+        os.replace(building, db_path)
+    finally:
+        building.unlink(missing_ok=True)
+
+
+def build_database(ledger: Ledger, db_path: Path, progress: Progress | None = None) -> Path:
+    """Write ``ledger`` into a new database at ``db_path``, atomically replacing any old one."""
+    with replacing(db_path) as building:
+        conn = sqlite3.connect(str(building), isolation_level=None)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_mode = OFF")  # a fresh file: the rename is the commit
+            conn.execute("PRAGMA synchronous = OFF")
+            db = sqlite_utils.Database(conn)
+            conn.execute("BEGIN")
+            create_schema(db)
+            write_ledger(db, ledger, progress)
+            enable_search(db)
+            conn.execute("COMMIT")
+            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise LedgerError(f"foreign key check failed after the build: {problems[:5]}")
+            conn.execute("ANALYZE")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        _fsync(building)
+    return db_path
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

@@ -1,0 +1,97 @@
+"""Reading YAML with the line of every value, so errors can say where they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import Problem, display_path
+
+Location = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that keeps dates as the text written: EDTF is parsed by the models."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+@dataclass
+class YamlFile:
+    """A parsed YAML file: its data and the 1-based line of each value by location."""
+
+    path: Path
+    data: object = None
+    lines: dict[Location, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return display_path(self.path)
+
+    def line_of(self, loc: Location) -> int | None:
+        """The line of the value at ``loc``, or of its nearest enclosing value."""
+        loc = tuple(loc)
+        while loc not in self.lines and loc:
+            loc = loc[:-1]
+        return self.lines.get(loc)
+
+    def problem(self, loc: Location, message: str) -> Problem:
+        return Problem(self.name, self.line_of(loc), message)
+
+
+def read_yaml(path: Path) -> YamlFile:
+    """Parse ``path``; syntax errors and duplicate keys become problems, not exceptions."""
+    result = YamlFile(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        result.problems.append(Problem(result.name, None, f"not UTF-8 text ({exc.reason})"))
+        return result
+    except OSError as exc:
+        result.problems.append(Problem(result.name, None, f"cannot read: {exc.strerror}"))
+        return result
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return result
+        _record_lines(node, (), result)
+        result.data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = exc.problem or exc.context or "cannot parse"
+        result.problems.append(Problem(result.name, line, f"YAML syntax error: {what}"))
+    except yaml.YAMLError as exc:
+        result.problems.append(Problem(result.name, None, f"YAML error: {exc}"))
+    finally:
+        loader.dispose()
+    return result
+
+
+def _record_lines(node: yaml.Node, loc: Location, result: YamlFile) -> None:
+    result.lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                result.problems.append(
+                    Problem(result.name, line, f"duplicate key {key!r} (first on line {seen[key]})")
+                )
+            seen[key] = line
+            result.lines[(*loc, key)] = line
+            _record_lines(value_node, (*loc, key), result)
+            # A value's own line is the key's line: that is where a person looks.
+            result.lines[(*loc, key)] = line
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _record_lines(item, (*loc, index), result)
