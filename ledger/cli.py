@@ -115,6 +115,19 @@ def build(
 
 
 @app.command()
+def schemas(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write into.")] = Path(
+        "schemas"
+    ),
+) -> None:
+    """Regenerate the JSON Schema files of the seed records from the models."""
+    from .schemas import write_schemas
+
+    for path in write_schemas(out_dir):
+        out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
 def stats(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """Counts of what the ledger holds: claims by status, kind and outlet, and table sizes."""
     try:

@@ -50,15 +50,18 @@ def edtf_bounds(value: str) -> tuple[str, str]:
     """The earliest and latest ISO dates an EDTF string can mean; ValueError if invalid."""
     try:
         parsed = edtf.parse_edtf(value)
-        lower, upper = parsed.lower_strict(), parsed.upper_strict()
     except Exception as exc:  # the edtf package raises several types for bad input
         raise ValueError(
             f"{value!r} is not a valid EDTF date (examples: 2024-02-13, 2022-11~, 2018-22 "
             "for summer 2018, 2024-01-21/2024-01-31)"
         ) from exc
-    if lower is None or upper is None:
-        raise ValueError(f"{value!r} is an open-ended EDTF date; give both ends")
-    return time.strftime("%Y-%m-%d", lower), time.strftime("%Y-%m-%d", upper)
+    try:
+        bounds = (parsed.lower_strict(), parsed.upper_strict())
+        return tuple(time.strftime("%Y-%m-%d", bound) for bound in bounds)
+    except Exception as exc:  # open or unknown ends have no calendar date
+        raise ValueError(
+            f"{value!r} has an open or unknown end; give both ends of the period"
+        ) from exc
 
 
 def _check_edtf(value: str) -> str:
@@ -320,6 +323,7 @@ SEED_FILE_MODELS: dict[str, type[Model]] = {
     "relation": Relation,
     "actor": Actor,
     "document-file": DocumentFile,
+    "claim": Claim,
 }
 """The model of each kind of seed record, under the name of its JSON Schema file."""
 

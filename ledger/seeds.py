@@ -103,6 +103,8 @@ class _SeedLoader:
     def __init__(self, seeds_dir: Path):
         self.seeds_dir = seeds_dir
         self.problems: list[Problem] = []
+        # Ids of records that failed validation: references to them are not reported again.
+        self.invalid_ids: set[str] = set()
 
     # -- reading and per-record validation -------------------------------------------------
 
@@ -183,6 +185,8 @@ class _SeedLoader:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
+            if isinstance(data, dict) and isinstance(data.get("id"), str):
+                self.invalid_ids.add(data["id"])
             who = _record_name(label, data)
             for error in exc.errors():
                 self.problems.append(
@@ -329,8 +333,10 @@ class _SeedLoader:
     ) -> bool:
         if ref in known:
             return True
-        owner = getattr(located.record, "id", None)
-        prefix = f"{type(located.record).__name__.lower()} {owner}: " if owner else ""
+        if ref in self.invalid_ids:
+            return False  # already reported where that record is defined
+        owner = getattr(located.record, "id", "")
+        prefix = f"{type(located.record).__name__.lower()} {owner}".rstrip() + ": "
         self.problems.append(
             located.problem(
                 f"{prefix}{'.'.join(map(str, field_path))}: unknown {kind} id {ref!r}",

@@ -26,6 +26,16 @@ class Vocabulary(str, Enum):
         return self.value
 
     @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        # Publish each value's label and definition, not just the bare enum.
+        schema = handler(core_schema)
+        schema = handler.resolve_ref_schema(schema)
+        schema["oneOf"] = [
+            {"const": m.value, "title": m.label, "description": m.definition} for m in cls
+        ]
+        return schema
+
+    @classmethod
     def rows(cls) -> list[dict]:
         """The vocabulary as table rows, in declaration order."""
         return [

@@ -1,0 +1,9 @@
+"""The project's Datasette plugin: registered through the `datasette` entry point.
+
+Datasette finds the hooks as attributes of this package, and its `templates/` and `static/`
+directories beside it.
+"""
+
+from .plugin import extra_css_urls, extra_template_vars, render_cell
+
+__all__ = ["extra_css_urls", "extra_template_vars", "render_cell"]

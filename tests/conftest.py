@@ -1,0 +1,113 @@
+"""Shared fixtures: seed directories to mutate, built ledgers and a real Datasette server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ledger.build import build, datasette_command
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+MINI_SEEDS = ROOT / "tests" / "fixtures" / "mini-seeds"
+METADATA = ROOT / "metadata.yml"
+
+
+@pytest.fixture
+def mini_seeds(tmp_path: Path) -> Path:
+    """A private copy of the small test seed ledger, safe to break."""
+    target = tmp_path / "seeds"
+    shutil.copytree(MINI_SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def mini_db(mini_seeds: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "ledger.db"  # Datasette names the database after the file
+    build(mini_seeds, db)
+    return db
+
+
+@pytest.fixture(scope="session")
+def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real seed ledger, built once per test session."""
+    db = tmp_path_factory.mktemp("seed") / "ledger.db"
+    build(SEEDS, db)
+    return db
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A real Datasette process serving a ledger database over loopback HTTP."""
+
+    def __init__(self, db: Path, env: dict | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = datasette_command(db, METADATA, host="127.0.0.1", port=self.port)
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(self.process.stderr.read().decode())
+            try:
+                httpx.get(self.url + "/-/versions.json", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("Datasette did not start within 30 s")
+
+    def client(self, **kwargs) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="session")
+def seed_server(seed_db: Path):
+    """Datasette serving the real seed ledger with the project's metadata and plugin."""
+    server = Server(seed_db)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def http(seed_server: Server):
+    with seed_server.client() as client:
+        yield client
+
+
+def run_ledger(*args: str, cwd: Path | None = None, env: dict | None = None):
+    """Run the installed `ledger` command in a real subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
