@@ -1,13 +1,26 @@
-"""Seeds in, database out: the one function the CLI, the server and the tests call to build."""
+"""Seeds in, database out: the one function the CLI, the server and the tests call to build.
+
+Fact-checkers' journal entries are not in the seeds, so a build keeps them: it replays the
+entries of the existing database (after auditing it) or, in a fresh clone, of the exported
+``seeds/journal.jsonl``.
+"""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import sys
+from dataclasses import fields
 from pathlib import Path
 
-from .errors import LedgerError
+from . import journal
+from .errors import LedgerError, Problem, SeedErrors, display_path
+from .journal import Entry
 from .seeds import Ledger, load_seeds
 from .store import Progress, build_database
+
+JOURNAL_FILE = "journal.jsonl"
+"""Where `ledger journal export` writes fact-checkers' entries, next to the seeds."""
 
 
 def check(seeds_dir: Path) -> Ledger:
@@ -17,9 +30,87 @@ def check(seeds_dir: Path) -> Ledger:
 
 def build(seeds_dir: Path, db_path: Path, progress: Progress | None = None) -> dict:
     """Validate the seeds and build them into ``db_path``; the old file survives any error."""
-    ledger = load_seeds(Path(seeds_dir))
-    build_database(ledger, Path(db_path), progress)
-    return {"db": str(db_path), "seeds": str(seeds_dir), "counts": ledger.counts()}
+    seeds_dir, db_path = Path(seeds_dir), Path(db_path)
+    ledger = load_seeds(seeds_dir)
+    later = later_entries(db_path, seeds_dir / JOURNAL_FILE)
+    build_database(ledger, db_path, progress, later_entries=later)
+    counts = ledger.counts()
+    counts["journal entries kept"] = len(later)
+    return {"db": str(db_path), "seeds": str(seeds_dir), "counts": counts}
+
+
+def later_entries(db_path: Path, journal_file: Path) -> list[Entry]:
+    """Fact-checkers' entries to replay: from the existing database or the exported file.
+
+    When both exist, one must continue the other; the longer is used.
+    """
+    from_db = _entries_from_database(db_path) if db_path.exists() else []
+    from_file = read_journal_file(journal_file) if journal_file.exists() else []
+    shorter, longer = sorted((from_db, from_file), key=len)
+    for index, (a, b) in enumerate(zip(shorter, longer, strict=False)):
+        if _content(a) != _content(b):
+            raise LedgerError(
+                f"{display_path(journal_file)}:{index + 1}: differs from entry {index + 1} of "
+                f"the journal in {display_path(db_path)}; export the database's journal "
+                "(`ledger journal export`) or move one of them aside"
+            )
+    return longer
+
+
+def _content(entry: Entry) -> tuple:
+    """What an entry says, leaving out its position in a chain."""
+    return tuple(
+        getattr(entry, f.name) for f in fields(entry) if f.name not in ("seq", "prev_hash", "hash")
+    )
+
+
+def _entries_from_database(db_path: Path) -> list[Entry]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+            return []
+        report = journal.audit(conn)
+        if not report.ok:
+            raise LedgerError(
+                f"{display_path(db_path)}: the journal fails its audit ({report.problems[0]}); "
+                "not carrying it into a new build. Run `ledger audit` for details."
+            )
+        return [e for e in journal.entries(conn) if e.origin == "ledger"]
+    except sqlite3.DatabaseError as exc:
+        raise LedgerError(f"{display_path(db_path)}: not a readable ledger ({exc})") from None
+    finally:
+        conn.close()
+
+
+def read_journal_file(path: Path) -> list[Entry]:
+    """Entries exported with `ledger journal export`, one JSON object per line."""
+    entries, problems = [], []
+    names = {f.name for f in fields(Entry)}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            if not isinstance(data, dict) or set(data) - names:
+                raise ValueError(f"unexpected fields {sorted(set(data) - names)}")
+            entries.append(Entry(**data))
+        except (ValueError, TypeError) as exc:
+            problems.append(Problem(display_path(path), number, f"not a journal entry: {exc}"))
+    if problems:
+        raise SeedErrors(problems)
+    return entries
+
+
+def export_journal(db_path: Path, path: Path) -> int:
+    """Write the fact-checkers' entries (not the seed ones) as JSON lines; return how many."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        later = [e for e in journal.entries(conn) if e.origin == "ledger"]
+    finally:
+        conn.close()
+    lines = [json.dumps(e.__dict__, ensure_ascii=False, sort_keys=True) for e in later]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return len(later)
 
 
 def needs_build(seeds_dir: Path, db_path: Path) -> bool:
@@ -38,6 +129,15 @@ def datasette_command(db_path: Path, metadata: Path, host: str, port: int) -> li
     if not Path(metadata).is_file():
         raise LedgerError(f"{metadata}: metadata file not found (use --metadata)")
     return [
-        sys.executable, "-m", "datasette", "serve", str(db_path),
-        "--metadata", str(metadata), "--host", host, "--port", str(port),
+        sys.executable,
+        "-m",
+        "datasette",
+        "serve",
+        str(db_path),
+        "--metadata",
+        str(metadata),
+        "--host",
+        host,
+        "--port",
+        str(port),
     ]

@@ -12,9 +12,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from . import actions, queries
 from . import build as building
-from . import queries
 from .errors import LedgerError, SeedErrors
+from .vocabulary import Status
 
 app = typer.Typer(
     name="ledger",
@@ -242,6 +243,207 @@ def serve(
     import os
 
     os.execvp(command[0], command)
+
+
+ByOption = Annotated[str, typer.Option("--by", help="Your actor id (see seeds/actors.yml).")]
+NoteOption = Annotated[str, typer.Option("--note", help="The reason for the change (required).")]
+
+
+def _print_entry(entry, as_json: bool) -> None:
+    if as_json:
+        _print_json(entry.__dict__)
+    else:
+        out.print(
+            f"journal entry {entry.seq}: {queries.describe_entry(entry)} "
+            f"(claim {entry.claim_id}, by {entry.actor_id}, {entry.recorded_at})",
+            highlight=False,
+        )
+
+
+@app.command()
+def verify(
+    claim_id: Annotated[str, typer.Argument(help="The claim to change.")],
+    status: Annotated[
+        str, typer.Option(help="The new status: " + ", ".join(s.value for s in Status))
+    ],
+    by: ByOption,
+    note: NoteOption,
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A URL or claim id supporting the change; repeat for several. Required for "
+            "confirmed and false."
+        ),
+    ] = None,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a claim's status; the change is appended to the journal with its reason."""
+    try:
+        entry = actions.verify(db, claim_id, status, by, note, evidence or [])
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_entry(entry, as_json)
+
+
+@app.command()
+def relate(
+    claim_id: Annotated[str, typer.Argument(help="The first claim.")],
+    kind: Annotated[
+        str, typer.Argument(help="contradicts, corroborates, competes, repeats or refines.")
+    ],
+    other_id: Annotated[str, typer.Argument(help="The other claim.")],
+    by: ByOption,
+    note: Annotated[str, typer.Option("--note", help="What exactly differs or agrees.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Link two claims (or confirm a suggested link), recorded in the journal."""
+    try:
+        entry = actions.relate(db, claim_id, kind, other_id, by, note)
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_entry(entry, as_json)
+
+
+@app.command()
+def unrelate(
+    claim_id: Annotated[str, typer.Argument(help="The first claim.")],
+    kind: Annotated[str, typer.Argument(help="The kind of the relation to withdraw.")],
+    other_id: Annotated[str, typer.Argument(help="The other claim.")],
+    by: ByOption,
+    note: NoteOption,
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw a relation (or reject a suggested one), recorded in the journal."""
+    try:
+        entry = actions.unrelate(db, claim_id, kind, other_id, by, note)
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_entry(entry, as_json)
+
+
+@app.command()
+def grade(
+    claim_id: Annotated[str, typer.Argument(help="The claim to grade.")],
+    credibility: Annotated[str, typer.Option(help="Admiralty information credibility, 1-6.")],
+    by: ByOption,
+    note: Annotated[str, typer.Option("--note", help="The grounds for the grade.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a claim's information credibility (Admiralty 1-6), recorded in the journal."""
+    try:
+        entry = actions.grade(db, claim_id, credibility, by, note)
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_entry(entry, as_json)
+
+
+@app.command("note")
+def add_note(
+    claim_id: Annotated[str, typer.Argument(help="The claim.")],
+    by: ByOption,
+    note: Annotated[str, typer.Option("--note", help="The note.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a note to a claim's journal without changing anything else."""
+    try:
+        entry = actions.add_note(db, claim_id, by, note)
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_entry(entry, as_json)
+
+
+@app.command()
+def history(
+    claim_id: Annotated[str, typer.Argument(help="The claim.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Every journal entry about a claim, oldest first."""
+    try:
+        rows = queries.history(db, claim_id)
+    except LedgerError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print(f"{claim_id}: no journal entries (status as seeded: unverified)")
+        return
+    table = Table()
+    for column in ("seq", "when (UTC)", "who", "change", "reason", "evidence"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row["seq"]),
+            row["recorded_at"],
+            row["actor_name"],
+            row["summary"],
+            row["rationale"],
+            "\n".join(row["evidence"]),
+        )
+    out.print(table)
+
+
+@app.command()
+def audit(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """Recompute the journal's hash chain and check every invariant.
+
+    Exits 0 when the journal and the tables agree, 1 naming the first bad entry otherwise.
+    """
+    from .journal import audit as audit_journal
+    from .store import connect
+
+    try:
+        report = audit_journal(connect(db).conn)
+    except LedgerError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(
+            {
+                "ok": report.ok,
+                "entries": report.entries,
+                "claims": report.claims,
+                "first_bad_entry": report.first_bad_seq,
+                "problems": report.problems,
+            }
+        )
+    elif report.ok:
+        out.print(
+            f"journal ok: {report.entries} entries, hash chain intact; "
+            f"{report.claims} claims agree with it",
+            highlight=False,
+        )
+    else:
+        for problem in report.problems:
+            err.print(problem, markup=False, highlight=False)
+        where = f"entry {report.first_bad_seq}" if report.first_bad_seq else "the tables"
+        err.print(f"audit failed: first bad entry: {where}", markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)
+app.add_typer(journal_app, name="journal")
+
+
+@journal_app.command("export")
+def journal_export(
+    db: DbOption = DEFAULT_DB,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the JSON lines.")] = (
+        DEFAULT_SEEDS / "journal.jsonl"
+    ),
+) -> None:
+    """Write fact-checkers' journal entries to seeds/journal.jsonl, so a fresh clone keeps them."""
+    try:
+        count = building.export_journal(db, out_file)
+    except LedgerError as error:
+        raise _fail(error) from None
+    out.print(f"wrote {count} entries to {out_file}", highlight=False)
 
 
 def main() -> None:

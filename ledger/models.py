@@ -190,7 +190,9 @@ class Verification(Model):
     """Who set a seed claim's status, when, why and on what evidence."""
 
     by: Slug = Field(description="The actor (see actors.yml) who set the status.")
-    on: EDTFDate = Field(description="The day the status was set.")
+    on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
+        description="The day the status was set, YYYY-MM-DD."
+    )
     rationale: NonEmpty
     evidence: list[NonEmpty] = Field(
         default_factory=list, description="Claim ids or URLs supporting the status."

@@ -9,9 +9,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from . import journal
 from .errors import LedgerError
 from .store import connect
-from .vocabulary import EntityKind, RelationKind, Status
+from .vocabulary import EntityKind, JournalAction, RelationKind, Status
 
 
 def _db(db: Path | sqlite3.Connection):
@@ -61,8 +62,9 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
         (claim["document_id"],),
     )[0]
     text = document.pop("text")
-    outlet = _rows(conn, "SELECT id, name, kind, url FROM outlets WHERE id = ?",
-                   (claim["outlet_id"],))[0]
+    outlet = _rows(
+        conn, "SELECT id, name, kind, url FROM outlets WHERE id = ?", (claim["outlet_id"],)
+    )[0]
     status = Status(claim["status"])
     view = {
         "id": claim["id"],
@@ -106,6 +108,7 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
             (claim_id,),
         ),
         "relations": related_claims(conn, claim_id),
+        "history": history(conn, claim_id),
     }
     return view
 
@@ -141,6 +144,38 @@ def related_claims(conn: sqlite3.Connection, claim_id: str) -> list[dict]:
             (relation.pop("other_id"),),
         )[0]
     return relations
+
+
+def history(db: Path | sqlite3.Connection, claim_id: str) -> list[dict]:
+    """The journal entries about a claim, oldest first, as readable dicts."""
+    conn = _db(db)
+    if conn.execute("SELECT 1 FROM claims WHERE id = ?", (claim_id,)).fetchone() is None:
+        raise LedgerError(f"unknown claim id {claim_id!r}")
+    names = dict(conn.execute("SELECT id, name FROM actors").fetchall())
+    rows = []
+    for entry in journal.entries(conn, claim_id):
+        row = entry.__dict__.copy()
+        row["actor_name"] = names.get(entry.actor_id, entry.actor_id)
+        row["action_label"] = JournalAction(entry.action).label
+        row["summary"] = describe_entry(entry)
+        rows.append(row)
+    return rows
+
+
+def describe_entry(entry: journal.Entry) -> str:
+    """One line saying what an entry changed: 'unverified → confirmed'."""
+    action = JournalAction(entry.action)
+    if action is JournalAction.STATUS:
+        return f"{Status(entry.old_value).label} → {Status(entry.new_value).label}"
+    if action in (JournalAction.RELATE, JournalAction.UNRELATE):
+        value = json.loads(entry.new_value or entry.old_value)
+        verb = "added" if action is JournalAction.RELATE else "withdrawn"
+        suggested = " (suggested)" if value["origin"] == "suggested" else ""
+        return f"{value['claim']} {value['kind']} {value['other']}{suggested}: {verb}"
+    if action is JournalAction.GRADE:
+        old, new = json.loads(entry.old_value), json.loads(entry.new_value)
+        return f"credibility {old['credibility'] or '-'} → {new['credibility']}"
+    return "note"
 
 
 def fts_query(text: str) -> str:
@@ -186,8 +221,16 @@ def stats(db: Path | sqlite3.Connection) -> dict:
         )
 
     tables = [
-        "outlets", "documents", "entities", "aliases", "places", "claims", "claim_subjects",
-        "claim_places", "relations", "actors",
+        "outlets",
+        "documents",
+        "entities",
+        "aliases",
+        "places",
+        "claims",
+        "claim_subjects",
+        "claim_places",
+        "relations",
+        "actors",
     ]
     return {
         "tables": {t: conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] for t in tables},

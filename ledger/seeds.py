@@ -201,8 +201,9 @@ class _SeedLoader:
             raw = text_path.read_bytes()
         except OSError as exc:
             self.problems.append(
-                file.problem(("text_file",), f"{where}cannot read {header.text_file}: "
-                             f"{exc.strerror}")
+                file.problem(
+                    ("text_file",), f"{where}cannot read {header.text_file}: {exc.strerror}"
+                )
             )
             return None
         try:
@@ -248,7 +249,7 @@ class _SeedLoader:
         ]
         entity_ids = self._unique(entities + twins, "entity")
         place_ids = self._unique(places, "place")
-        document_ids = self._unique(documents, "document")
+        self._unique(documents, "document")
         claim_ids = self._unique(claims, "claim")
         texts = {d.record.id: d.record.text for d in documents}
 
@@ -258,8 +259,9 @@ class _SeedLoader:
                 self._known(located, tie.entity, entity_ids, "entity", "affiliations", i, "entity")
                 if tie.entity == entity.id:
                     self.problems.append(
-                        located.problem(f"entity {entity.id}: affiliated with itself",
-                                        "affiliations", i)
+                        located.problem(
+                            f"entity {entity.id}: affiliated with itself", "affiliations", i
+                        )
                     )
         for located in documents:
             self._known(located, located.record.outlet, outlet_ids, "outlet", "outlet")
@@ -267,14 +269,13 @@ class _SeedLoader:
         anchored_claims = []
         for located in claims:
             claim = located.record
-            ok = self._check_claim_references(
-                located, entity_ids, place_ids, actor_ids, claim_ids
-            )
+            ok = self._check_claim_references(located, entity_ids, place_ids, actor_ids, claim_ids)
             text = texts.get(claim.document)
             anchor = self._anchor(located, text) if text is not None else None
             if ok and anchor is not None:
-                anchored_claims.append(_Located(claim.model_copy(update={"anchor": anchor}),
-                                                located.file, located.loc))
+                anchored_claims.append(
+                    _Located(claim.model_copy(update={"anchor": anchor}), located.file, located.loc)
+                )
 
         seen_pairs: dict[tuple, _Located] = {}
         for located in relations:
@@ -356,25 +357,27 @@ class _SeedLoader:
         claim: Claim = located.record
         checks = [self._known(located, claim.speaker, entity_ids, "entity", "speaker")]
         for i, relay in enumerate(claim.via):
-            checks.append(self._known(located, relay.entity, entity_ids, "entity", "via", i,
-                                      "entity"))
+            checks.append(
+                self._known(located, relay.entity, entity_ids, "entity", "via", i, "entity")
+            )
         for i, subject in enumerate(claim.subjects):
             checks.append(
-                self._known(located, subject.entity, entity_ids, "entity", "subjects", i,
-                            "entity")
+                self._known(located, subject.entity, entity_ids, "entity", "subjects", i, "entity")
             )
         for i, place in enumerate(claim.places):
             checks.append(self._known(located, place, place_ids, "place", "places", i))
         if claim.verification is not None:
             checks.append(
-                self._known(located, claim.verification.by, actor_ids, "actor", "verification",
-                            "by")
+                self._known(
+                    located, claim.verification.by, actor_ids, "actor", "verification", "by"
+                )
             )
             for i, evidence in enumerate(claim.verification.evidence):
                 if not _is_url(evidence):
                     checks.append(
-                        self._known(located, evidence, claim_ids, "claim", "verification",
-                                    "evidence", i)
+                        self._known(
+                            located, evidence, claim_ids, "claim", "verification", "evidence", i
+                        )
                     )
         return all(checks)
 
@@ -388,7 +391,7 @@ class _SeedLoader:
             self.problems.append(
                 located.problem(
                     f"{who}quote not found in the document text "
-                    f"(closest passage: \"{closest_passage(quote, text)}\")",
+                    f'(closest passage: "{closest_passage(quote, text)}")',
                     "quote",
                 )
             )
@@ -412,7 +415,7 @@ class _SeedLoader:
                 self.problems.append(
                     located.problem(
                         f"{who}anchor.start {start} does not match the quote: the text there "
-                        f"reads \"{_shorten(found)}\"; the quote is at "
+                        f'reads "{_shorten(found)}"; the quote is at '
                         f"{', '.join(map(str, occurrences))}",
                         "anchor",
                         "start",

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import sqlite_utils
 
+from . import journal
 from .errors import LedgerError
+from .journal import JOURNAL_SCHEMA, Entry, JournalConflict, record_seed_statuses
 from .models import Claim, Document, Entity, Place, edtf_bounds
 from .seeds import Ledger
 from .vocabulary import VOCABULARIES, EntityKind, RelationOrigin
@@ -218,6 +221,8 @@ def create_schema(db: sqlite_utils.Database) -> None:
         pk=("claim_id", "position"),
         foreign_keys=[("claim_id", "claims", "id"), ("entity_id", "entities", "id")],
     )
+    for statement in JOURNAL_SCHEMA:
+        db.execute(statement)
     db["relations"].create(
         {
             "id": int,
@@ -227,6 +232,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
             "note": str,
             "added_by": str,
             "origin": str,
+            "journal_seq": int,
         },
         pk="id",
         not_null={"claim_id", "kind", "other_claim_id", "note", "origin"},
@@ -236,6 +242,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
             ("other_claim_id", "claims", "id"),
             ("added_by", "actors", "id"),
             ("origin", "relation_origins", "id"),
+            ("journal_seq", "journal", "seq"),
         ],
     )
     db["relations"].create_index(["claim_id", "other_claim_id", "kind"], unique=True)
@@ -285,24 +292,67 @@ def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress |
     entities = {e.id: e for e in ledger.entities}
     places = {p.id: p for p in ledger.places}
 
-    _insert(db, "outlets", (o.model_dump(mode="json", exclude={"aliases"})
-                            for o in ledger.outlets), step)
+    _insert(
+        db,
+        "outlets",
+        (o.model_dump(mode="json", exclude={"aliases"}) for o in ledger.outlets),
+        step,
+    )
     _insert(db, "actors", (a.model_dump(mode="json") for a in ledger.actors), step)
     _insert(db, "entities", (_entity_row(e) for e in ledger.entities), step)
-    _insert(db, "aliases", ({"entity_id": e.id, "alias": alias}
-                            for e in ledger.entities for alias in dict.fromkeys(e.aliases)), step)
-    _insert(db, "affiliations", ({"entity_id": e.id, "affiliated_id": t.entity, "note": t.note}
-                                 for e in ledger.entities for t in e.affiliations), step)
+    _insert(
+        db,
+        "aliases",
+        (
+            {"entity_id": e.id, "alias": alias}
+            for e in ledger.entities
+            for alias in dict.fromkeys(e.aliases)
+        ),
+        step,
+    )
+    _insert(
+        db,
+        "affiliations",
+        (
+            {"entity_id": e.id, "affiliated_id": t.entity, "note": t.note}
+            for e in ledger.entities
+            for t in e.affiliations
+        ),
+        step,
+    )
     _insert(db, "places", (_place_row(p) for p in ledger.places), step)
     _insert(db, "documents", (_document_row(d) for d in ledger.documents), step)
     _insert(db, "claims", (_claim_row(c, entities, places) for c in ledger.claims), step)
-    _insert(db, "claim_subjects", ({"claim_id": c.id, "entity_id": s.entity, "role": s.role.value}
-                                   for c in ledger.claims for s in c.subjects), step)
-    _insert(db, "claim_places", ({"claim_id": c.id, "place_id": p, "position": i}
-                                 for c in ledger.claims for i, p in enumerate(c.places)), step)
-    _insert(db, "claim_relays", ({"claim_id": c.id, "position": i, "entity_id": r.entity,
-                                  "cue": r.cue}
-                                 for c in ledger.claims for i, r in enumerate(c.via)), step)
+    _insert(
+        db,
+        "claim_subjects",
+        (
+            {"claim_id": c.id, "entity_id": s.entity, "role": s.role.value}
+            for c in ledger.claims
+            for s in c.subjects
+        ),
+        step,
+    )
+    _insert(
+        db,
+        "claim_places",
+        (
+            {"claim_id": c.id, "place_id": p, "position": i}
+            for c in ledger.claims
+            for i, p in enumerate(c.places)
+        ),
+        step,
+    )
+    _insert(
+        db,
+        "claim_relays",
+        (
+            {"claim_id": c.id, "position": i, "entity_id": r.entity, "cue": r.cue}
+            for c in ledger.claims
+            for i, r in enumerate(c.via)
+        ),
+        step,
+    )
     _insert(db, "relations", (relation_row(r) for r in ledger.relations), step)
 
 
@@ -412,11 +462,15 @@ def _claim_row(claim: Claim, entities: dict[str, Entity], places: dict[str, Plac
 def enable_search(db: sqlite_utils.Database) -> None:
     """FTS5 with the porter stemmer over claims and entities."""
     db["claims"].enable_fts(
-        ["text", "quote", "speaker_label", "names"], fts_version="FTS5", tokenize="porter",
+        ["text", "quote", "speaker_label", "names"],
+        fts_version="FTS5",
+        tokenize="porter",
         create_triggers=True,
     )
     db["entities"].enable_fts(
-        ["name", "aliases", "description"], fts_version="FTS5", tokenize="porter",
+        ["name", "aliases", "description"],
+        fts_version="FTS5",
+        tokenize="porter",
         create_triggers=True,
     )
     db["documents"].enable_fts(
@@ -449,8 +503,17 @@ def replacing(db_path: Path):
         building.unlink(missing_ok=True)
 
 
-def build_database(ledger: Ledger, db_path: Path, progress: Progress | None = None) -> Path:
-    """Write ``ledger`` into a new database at ``db_path``, atomically replacing any old one."""
+def build_database(
+    ledger: Ledger,
+    db_path: Path,
+    progress: Progress | None = None,
+    later_entries: Sequence[Entry] = (),
+) -> Path:
+    """Write ``ledger`` into a new database at ``db_path``, atomically replacing any old one.
+
+    The journal starts with the seed statuses; ``later_entries`` (fact-checkers' changes kept
+    from the previous database or an exported journal) are then replayed on top, in order.
+    """
     with replacing(db_path) as building:
         conn = sqlite3.connect(str(building), isolation_level=None)
         try:
@@ -461,6 +524,8 @@ def build_database(ledger: Ledger, db_path: Path, progress: Progress | None = No
             conn.execute("BEGIN")
             create_schema(db)
             write_ledger(db, ledger, progress)
+            record_seed_statuses(conn, ledger.claims)
+            _replay(conn, later_entries, progress)
             enable_search(db)
             conn.execute("COMMIT")
             problems = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -472,6 +537,20 @@ def build_database(ledger: Ledger, db_path: Path, progress: Progress | None = No
             conn.close()
         _fsync(building)
     return db_path
+
+
+def _replay(conn: sqlite3.Connection, later: Sequence[Entry], progress: Progress | None) -> None:
+    for entry in later:
+        replayed = replace(entry, seq=None, prev_hash=None, hash=None)
+        try:
+            journal.apply(conn, replayed)
+        except (JournalConflict, sqlite3.IntegrityError) as exc:
+            raise LedgerError(
+                f"journal entry {entry.seq} ({entry.action} of {entry.claim_id} by "
+                f"{entry.actor_id} at {entry.recorded_at}) no longer applies to the seeds: {exc}"
+            ) from None
+        if progress:
+            progress("journal", 1)
 
 
 def _fsync(path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 
-class Vocabulary(str, Enum):
+class Vocabulary(str, Enum):  # noqa: UP042 (StrEnum's __new__ would drop the definitions)
     """A string enum whose members carry a short label and a one-line definition."""
 
     label: str
@@ -211,7 +211,11 @@ class InformationCredibility(Vocabulary):
 
     ONE = ("1", "Confirmed by other sources", "Confirmed by independent sources; logical.")
     TWO = ("2", "Probably true", "Not confirmed; logical; consistent with other information.")
-    THREE = ("3", "Possibly true", "Not confirmed; reasonably logical; agrees with some information.")
+    THREE = (
+        "3",
+        "Possibly true",
+        "Not confirmed; reasonably logical; agrees with some information.",
+    )
     FOUR = ("4", "Doubtful", "Not confirmed; possible but not logical; no other information.")
     FIVE = ("5", "Improbable", "Not confirmed; not logical; contradicted by other information.")
     SIX = ("6", "Truth cannot be judged", "No basis exists for evaluating the information.")
@@ -243,6 +247,18 @@ class ActorRole(Vocabulary):
         return self in (ActorRole.FACT_CHECKER, ActorRole.CURATOR)
 
 
+class JournalAction(Vocabulary):
+    STATUS = ("status", "Status change", "The claim's confirmation status was changed.")
+    RELATE = ("relate", "Relation added", "A relation to another claim was added or confirmed.")
+    UNRELATE = ("unrelate", "Relation withdrawn", "A relation to another claim was withdrawn.")
+    GRADE = (
+        "grade",
+        "Grade change",
+        "The claim's Admiralty information credibility grade was set or changed.",
+    )
+    NOTE = ("note", "Note", "A fact-checker's note on the claim; nothing else changed.")
+
+
 VOCABULARIES: dict[str, type[Vocabulary]] = {
     "statuses": Status,
     "outlet_kinds": OutletKind,
@@ -255,5 +271,6 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "credibility_grades": InformationCredibility,
     "coordinate_precisions": CoordinatePrecision,
     "actor_roles": ActorRole,
+    "journal_actions": JournalAction,
 }
 """Each vocabulary under the name of the table that publishes it."""

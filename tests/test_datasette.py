@@ -34,7 +34,13 @@ def test_outlet_facet_counts_equal_the_seeds(http, seed_ledger):
 def test_every_configured_facet_is_computed(http):
     payload = http.get("/ledger/claims.json?_size=0").json()
     assert set(payload["facet_results"]) == {
-        "status", "outlet_id", "speaker_id", "kind", "anonymous", "place_id", "said_on_earliest"
+        "status",
+        "outlet_id",
+        "speaker_id",
+        "kind",
+        "anonymous",
+        "place_id",
+        "said_on_earliest",
     }
     assert payload.get("facets_timed_out", []) == []
 

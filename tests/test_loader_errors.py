@@ -55,13 +55,21 @@ def test_yaml_syntax_error(mini_seeds):
 
 
 def test_unknown_field(mini_seeds):
-    line = edit(mini_seeds, DAILY, "    cue: said\n    about:", "    speaker_name: x\n    cue: said\n    about:")
-    assert_reported(mini_seeds, DAILY, line, "claim daily-200-homes", "unknown field 'speaker_name'")
+    line = edit(
+        mini_seeds,
+        DAILY,
+        "    cue: said\n    about:",
+        "    speaker_name: x\n    cue: said\n    about:",
+    )
+    assert_reported(
+        mini_seeds, DAILY, line, "claim daily-200-homes", "unknown field 'speaker_name'"
+    )
 
 
 def test_missing_field(mini_seeds):
     line = edit(
-        mini_seeds, DAILY,
+        mini_seeds,
+        DAILY,
         "    speaker_label: the town council\n",
         "",
     )
@@ -73,8 +81,17 @@ def test_missing_field(mini_seeds):
 
 
 def test_unknown_id_referenced(mini_seeds):
-    line = edit(mini_seeds, DAILY, "    speaker: riverton-council\n", "    speaker: riverton-mayor\n")
-    assert_reported(mini_seeds, DAILY, line, "claim daily-200-homes", "speaker", "unknown entity id 'riverton-mayor'")
+    line = edit(
+        mini_seeds, DAILY, "    speaker: riverton-council\n", "    speaker: riverton-mayor\n"
+    )
+    assert_reported(
+        mini_seeds,
+        DAILY,
+        line,
+        "claim daily-200-homes",
+        "speaker",
+        "unknown entity id 'riverton-mayor'",
+    )
 
 
 def test_unknown_place_and_relation_target(mini_seeds):
@@ -94,7 +111,10 @@ def test_value_outside_vocabulary(mini_seeds):
 
 def test_bad_status(mini_seeds):
     line = edit(
-        mini_seeds, "documents/weekly-2024-01-17.yml", "    status: disputed\n", "    status: dubious\n"
+        mini_seeds,
+        "documents/weekly-2024-01-17.yml",
+        "    status: disputed\n",
+        "    status: dubious\n",
     )
     assert_reported(
         mini_seeds, "documents/weekly-2024-01-17.yml", line, "status: 'dubious' is not allowed"
@@ -108,18 +128,25 @@ def test_bad_edtf_date(mini_seeds):
 
 def test_quote_not_found_names_closest_passage(mini_seeds):
     line = edit(
-        mini_seeds, DAILY, "    quote: flooding more than 200 homes\n",
+        mini_seeds,
+        DAILY,
+        "    quote: flooding more than 200 homes\n",
         "    quote: flooding more than 300 homes\n",
     )
     assert_reported(
-        mini_seeds, DAILY, line, "claim daily-200-homes: quote not found in the document text",
+        mini_seeds,
+        DAILY,
+        line,
+        "claim daily-200-homes: quote not found in the document text",
         'closest passage: "flooding more than 200 homes"',
     )
 
 
 def test_offsets_that_do_not_match(mini_seeds):
     line = edit(
-        mini_seeds, DAILY, "    text: More than 200 homes were flooded in Riverton.\n",
+        mini_seeds,
+        DAILY,
+        "    text: More than 200 homes were flooded in Riverton.\n",
         "    anchor: {start: 5}\n    text: More than 200 homes were flooded in Riverton.\n",
     )
     assert_reported(mini_seeds, DAILY, line, "anchor.start 5 does not match the quote")
@@ -129,7 +156,9 @@ def test_correct_offsets_are_accepted(mini_seeds):
     text = (mini_seeds / "documents/daily-2024-01-10.txt").read_text(encoding="utf-8")
     start = text.index("flooding more than 200 homes")
     edit(
-        mini_seeds, DAILY, "    text: More than 200 homes were flooded in Riverton.\n",
+        mini_seeds,
+        DAILY,
+        "    text: More than 200 homes were flooded in Riverton.\n",
         f"    anchor: {{start: {start}, end: {start + 28}}}\n"
         "    text: More than 200 homes were flooded in Riverton.\n",
     )
@@ -160,8 +189,12 @@ def test_text_changed_after_anchoring(mini_seeds):
 
 def test_every_problem_is_reported_at_once(mini_seeds):
     edit(mini_seeds, DAILY, "    kind: figure\n", "    kind: rumour\n")
-    edit(mini_seeds, DAILY, "    speaker: jana-novak\n    speaker_label: Jana Novak, the dam's operator\n    cue: told",
-         "    speaker: nobody\n    speaker_label: Jana Novak, the dam's operator\n    cue: told")
+    edit(
+        mini_seeds,
+        DAILY,
+        "    speaker: jana-novak\n    speaker_label: Jana Novak, the dam's operator\n    cue: told",
+        "    speaker: nobody\n    speaker_label: Jana Novak, the dam's operator\n    cue: told",
+    )
     edit(mini_seeds, "places.yml", "  latitude: 10.5\n", "  latitude: 100.5\n")
     found = problems(mini_seeds)
     assert any("'rumour'" in p for p in found)
@@ -171,7 +204,8 @@ def test_every_problem_is_reported_at_once(mini_seeds):
 
 def test_seed_status_needs_verification(mini_seeds):
     line = edit(
-        mini_seeds, "documents/weekly-2024-01-17.yml",
+        mini_seeds,
+        "documents/weekly-2024-01-17.yml",
         "    verification:\n      by: curator\n      on: 2024-02-01\n"
         "      rationale: The engineer says no warning was given.\n"
         "      evidence: [daily-engineer-no-warning]\n",
@@ -208,7 +242,12 @@ def test_failed_build_leaves_database_untouched(mini_seeds, tmp_path):
     db = tmp_path / "ledger.db"
     build(mini_seeds, db)
     before = hashlib.sha256(db.read_bytes()).hexdigest()
-    edit(mini_seeds, DAILY, "    quote: flooding more than 200 homes\n", "    quote: not in the text\n")
+    edit(
+        mini_seeds,
+        DAILY,
+        "    quote: flooding more than 200 homes\n",
+        "    quote: not in the text\n",
+    )
     result = CliRunner().invoke(app, ["build", "--seeds", str(mini_seeds), "--db", str(db)])
     assert result.exit_code == 2
     assert "quote not found" in result.output

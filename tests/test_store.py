@@ -26,8 +26,16 @@ def test_public_tables_and_columns(mini_db):
         table: {row[1] for row in conn.execute(f"PRAGMA table_info([{table}])")}
         for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
     }
-    assert {"id", "text", "quote", "document_id", "outlet_id", "speaker_id", "speaker_label",
-            "status"} <= columns["claims"]
+    assert {
+        "id",
+        "text",
+        "quote",
+        "document_id",
+        "outlet_id",
+        "speaker_id",
+        "speaker_label",
+        "status",
+    } <= columns["claims"]
     assert {"id", "title", "outlet_id"} <= columns["documents"]
     assert {"id", "name", "kind"} <= columns["entities"]
     assert {"entity_id", "alias"} <= columns["aliases"]
@@ -40,8 +48,12 @@ def test_foreign_keys_declared_and_enforced(mini_db):
     conn = sqlite3.connect(mini_db)
     conn.execute("PRAGMA foreign_keys = ON")
     targets = {(row[3], row[2]) for row in conn.execute("PRAGMA foreign_key_list(claims)")}
-    assert {("speaker_id", "entities"), ("document_id", "documents"), ("outlet_id", "outlets"),
-            ("status", "statuses")} <= targets
+    assert {
+        ("speaker_id", "entities"),
+        ("document_id", "documents"),
+        ("outlet_id", "outlets"),
+        ("status", "statuses"),
+    } <= targets
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     with pytest.raises(sqlite3.IntegrityError):
         conn.execute("UPDATE claims SET speaker_id = 'nobody' WHERE id = 'daily-200-homes'")
@@ -51,11 +63,10 @@ def test_every_facet_column_is_indexed(mini_db):
     conn = sqlite3.connect(mini_db)
     for table, columns in FACET_INDEXES.items():
         indexed = set()
-        for (index,) in conn.execute(
-            "SELECT name FROM pragma_index_list(?)", (table,)
-        ).fetchall():
-            first = conn.execute("SELECT name FROM pragma_index_info(?) WHERE seqno = 0",
-                                 (index,)).fetchone()
+        for (index,) in conn.execute("SELECT name FROM pragma_index_list(?)", (table,)).fetchall():
+            first = conn.execute(
+                "SELECT name FROM pragma_index_info(?) WHERE seqno = 0", (index,)
+            ).fetchone()
             indexed.add(first[0])
         assert set(columns) <= indexed, (table, set(columns) - indexed)
 
@@ -77,8 +88,10 @@ def test_claim_rows_carry_derived_fields(mini_db):
     assert row["anonymous"] == 1
     assert row["outlet_id"] == "daily-example"
     assert row["said_on"] == "2024-01-10"  # the document's date
-    text = conn.execute("SELECT text FROM documents WHERE id = ?", (row["document_id"],)).fetchone()[0]
-    assert text[row["anchor_start"]:row["anchor_end"]] == row["quote"]
+    text = conn.execute(
+        "SELECT text FROM documents WHERE id = ?", (row["document_id"],)
+    ).fetchone()[0]
+    assert text[row["anchor_start"] : row["anchor_end"]] == row["quote"]
     assert text[: row["anchor_start"]].endswith(row["anchor_prefix"])
     relayed = conn.execute("SELECT via FROM claims WHERE id = 'weekly-120-homes'").fetchone()[0]
     assert relayed == "The Weekly Example reported"
@@ -90,11 +103,16 @@ def test_claim_rows_carry_derived_fields(mini_db):
 
 def test_full_text_search_is_stemmed_and_finds_aliases(mini_db):
     # "flood" matches "flooding" (quote) and "flooded" (text) through the porter stemmer.
-    assert {r["id"] for r in search_claims(mini_db, "flood")} == {"daily-200-homes",
-                                                                  "weekly-120-homes"}
+    assert {r["id"] for r in search_claims(mini_db, "flood")} == {
+        "daily-200-homes",
+        "weekly-120-homes",
+    }
     # "Nowak" is only an alias of Jana Novak; "Rivertown" only an alias of Riverton.
     assert {r["id"] for r in search_claims(mini_db, "Nowak")} == {
-        "daily-novak-reservoir", "daily-engineer-no-warning", "weekly-novak-warnings-sent"}
+        "daily-novak-reservoir",
+        "daily-engineer-no-warning",
+        "weekly-novak-warnings-sent",
+    }
     assert "daily-200-homes" in {r["id"] for r in search_claims(mini_db, "Rivertown")}
 
 
