@@ -53,10 +53,17 @@ def free_port() -> int:
 class Server:
     """A real Datasette process serving a ledger database over loopback HTTP."""
 
-    def __init__(self, db: Path, env: dict | None = None):
+    def __init__(
+        self,
+        db: Path,
+        env: dict | None = None,
+        metadata: Path = METADATA,
+        extra_args: tuple[str, ...] = (),
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = datasette_command(db, METADATA, host="127.0.0.1", port=self.port)
+        command = datasette_command(db, metadata, host="127.0.0.1", port=self.port)
+        command += list(extra_args)
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,
@@ -111,3 +118,75 @@ def run_ledger(*args: str, cwd: Path | None = None, env: dict | None = None):
         env={**os.environ, **(env or {})},
         timeout=300,
     )
+
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def login_metadata(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """metadata.yml with accounts for the mini seeds' checker (fact-checker) and reader (editor)."""
+    import yaml
+
+    metadata = yaml.safe_load(METADATA.read_text())
+    metadata["plugins"]["datasette-auth-passwords"] = {
+        "checker_password_hash": {"$env": "TEST_HASH_CHECKER"},
+        "reader_password_hash": {"$env": "TEST_HASH_READER"},
+    }
+    path = tmp_path_factory.mktemp("metadata") / "metadata.yml"
+    path.write_text(yaml.safe_dump(metadata))
+    return path
+
+
+@pytest.fixture
+def mini_server(mini_db: Path, login_metadata: Path):
+    """Datasette on a private mini ledger, with two accounts whose password is PASSWORD."""
+    from datasette_auth_passwords.utils import hash_password
+
+    digest = hash_password(PASSWORD)
+    server = Server(
+        mini_db,
+        env={"TEST_HASH_CHECKER": digest, "TEST_HASH_READER": digest},
+        metadata=login_metadata,
+    )
+    yield server
+    server.stop()
+
+
+def csrf_token(html: str) -> str:
+    import re
+
+    return re.search(r'name="csrftoken" value="([^"]+)"', html).group(1)
+
+
+def log_in(client: httpx.Client, user: str, password: str = PASSWORD) -> httpx.Response:
+    token = csrf_token(client.get("/-/login").text)
+    return client.post(
+        "/-/login", data={"username": user, "password": password, "csrftoken": token}
+    )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Use Debian's chromium (Playwright's own download is not available here)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            "browser tests need Debian's chromium: apt-get install chromium "
+            "(or deselect them with -m 'not browser')"
+        )
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

@@ -48,16 +48,34 @@ def tamper(db, *statements):
 
 def test_seed_statuses_are_the_first_entries(mini_db):
     conn = sqlite3.connect(mini_db)
-    rows = conn.execute("SELECT seq, claim_id, old_value, new_value, actor_id, recorded_at, "
-                        "origin, evidence FROM journal").fetchall()
-    assert rows == [(1, "weekly-novak-warnings-sent", "unverified", "disputed", "curator",
-                     "2024-02-01T00:00:00.000000Z", "seed", '["daily-engineer-no-warning"]')]
+    rows = conn.execute(
+        "SELECT seq, claim_id, old_value, new_value, actor_id, recorded_at, "
+        "origin, evidence FROM journal"
+    ).fetchall()
+    assert rows == [
+        (
+            1,
+            "weekly-novak-warnings-sent",
+            "unverified",
+            "disputed",
+            "curator",
+            "2024-02-01T00:00:00.000000Z",
+            "seed",
+            '["daily-engineer-no-warning"]',
+        )
+    ]
     assert audit(mini_db).ok
 
 
 def test_verify_appends_and_keeps_claims_status_in_step(mini_db):
-    entry = actions.verify(mini_db, "daily-200-homes", "confirmed", "checker",
-                           "Council flood register", ["https://example.org/register"])
+    entry = actions.verify(
+        mini_db,
+        "daily-200-homes",
+        "confirmed",
+        "checker",
+        "Council flood register",
+        ["https://example.org/register"],
+    )
     assert entry.seq == 2 and entry.old_value == "unverified" and entry.new_value == "confirmed"
     assert scalar(mini_db, "SELECT status FROM claims WHERE id = 'daily-200-homes'") == "confirmed"
     prev = scalar(mini_db, "SELECT hash FROM journal WHERE seq = 1")
@@ -79,39 +97,72 @@ def test_triggers_refuse_update_and_delete(mini_db):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda db: actions.verify(db, "daily-200-homes", "confirmed", "checker", "x"),
-         "needs at least one piece of evidence"),
-        (lambda db: actions.verify(db, "daily-200-homes", "false", "checker", "x", []),
-         "needs at least one piece of evidence"),
-        (lambda db: actions.verify(db, "daily-200-homes", "disputed", "checker", "  "),
-         "a reason is required"),
-        (lambda db: actions.verify(db, "no-such-claim", "disputed", "checker", "x"),
-         "unknown claim id 'no-such-claim'"),
-        (lambda db: actions.verify(db, "daily-200-homes", "probably", "checker", "x"),
-         "unknown status 'probably'"),
-        (lambda db: actions.verify(db, "daily-200-homes", "disputed", "mallory", "x"),
-         "unknown actor 'mallory'"),
-        (lambda db: actions.verify(db, "daily-200-homes", "disputed", "reader", "x"),
-         "has the role editor"),
-        (lambda db: actions.verify(db, "daily-200-homes", "confirmed", "checker", "x",
-                                   ["not-a-claim"]),
-         "neither a URL nor a known claim id"),
-        (lambda db: actions.verify(db, "weekly-novak-warnings-sent", "disputed", "checker", "x"),
-         "already disputed"),
-        (lambda db: actions.relate(db, "daily-200-homes", "contradicts", "daily-200-homes",
-                                   "checker", "x"),
-         "cannot be related to itself"),
-        (lambda db: actions.relate(db, "daily-200-homes", "contradicts", "weekly-120-homes",
-                                   "checker", "again"),
-         "already recorded"),
-        (lambda db: actions.relate(db, "daily-200-homes", "agrees", "weekly-120-homes",
-                                   "checker", "x"),
-         "unknown relation kind 'agrees'"),
-        (lambda db: actions.unrelate(db, "daily-200-homes", "corroborates", "weekly-120-homes",
-                                     "checker", "x"),
-         "there is no relation"),
-        (lambda db: actions.grade(db, "daily-200-homes", "7", "checker", "x"),
-         "unknown credibility '7'"),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "confirmed", "checker", "x"),
+            "needs at least one piece of evidence",
+        ),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "false", "checker", "x", []),
+            "needs at least one piece of evidence",
+        ),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "disputed", "checker", "  "),
+            "a reason is required",
+        ),
+        (
+            lambda db: actions.verify(db, "no-such-claim", "disputed", "checker", "x"),
+            "unknown claim id 'no-such-claim'",
+        ),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "probably", "checker", "x"),
+            "unknown status 'probably'",
+        ),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "disputed", "mallory", "x"),
+            "unknown actor 'mallory'",
+        ),
+        (
+            lambda db: actions.verify(db, "daily-200-homes", "disputed", "reader", "x"),
+            "has the role editor",
+        ),
+        (
+            lambda db: actions.verify(
+                db, "daily-200-homes", "confirmed", "checker", "x", ["not-a-claim"]
+            ),
+            "neither a URL nor a known claim id",
+        ),
+        (
+            lambda db: actions.verify(db, "weekly-novak-warnings-sent", "disputed", "checker", "x"),
+            "already disputed",
+        ),
+        (
+            lambda db: actions.relate(
+                db, "daily-200-homes", "contradicts", "daily-200-homes", "checker", "x"
+            ),
+            "cannot be related to itself",
+        ),
+        (
+            lambda db: actions.relate(
+                db, "daily-200-homes", "contradicts", "weekly-120-homes", "checker", "again"
+            ),
+            "already recorded",
+        ),
+        (
+            lambda db: actions.relate(
+                db, "daily-200-homes", "agrees", "weekly-120-homes", "checker", "x"
+            ),
+            "unknown relation kind 'agrees'",
+        ),
+        (
+            lambda db: actions.unrelate(
+                db, "daily-200-homes", "corroborates", "weekly-120-homes", "checker", "x"
+            ),
+            "there is no relation",
+        ),
+        (
+            lambda db: actions.grade(db, "daily-200-homes", "7", "checker", "x"),
+            "unknown credibility '7'",
+        ),
     ],
 )
 def test_refused_changes_write_nothing(mini_db, call, message):
@@ -122,16 +173,34 @@ def test_refused_changes_write_nothing(mini_db, call, message):
 
 
 def test_relate_and_unrelate_round_trip(mini_db):
-    actions.relate(mini_db, "daily-novak-reservoir", "competes", "daily-engineer-no-warning",
-                   "checker", "Operator and engineer give different reasons for the release")
+    actions.relate(
+        mini_db,
+        "daily-novak-reservoir",
+        "competes",
+        "daily-engineer-no-warning",
+        "checker",
+        "Operator and engineer give different reasons for the release",
+    )
     assert scalar(mini_db, "SELECT count(*) FROM relations") == 3
     # Symmetric kinds are found whichever way round they are named.
-    actions.unrelate(mini_db, "daily-engineer-no-warning", "competes", "daily-novak-reservoir",
-                     "checker", "Not the same question after all")
+    actions.unrelate(
+        mini_db,
+        "daily-engineer-no-warning",
+        "competes",
+        "daily-novak-reservoir",
+        "checker",
+        "Not the same question after all",
+    )
     assert scalar(mini_db, "SELECT count(*) FROM relations") == 2
     # A seed relation can be withdrawn too; the journal says so and audit agrees.
-    actions.unrelate(mini_db, "weekly-120-homes", "contradicts", "daily-200-homes", "checker",
-                     "The weekly counted only the old town")
+    actions.unrelate(
+        mini_db,
+        "weekly-120-homes",
+        "contradicts",
+        "daily-200-homes",
+        "checker",
+        "The weekly counted only the old town",
+    )
     assert scalar(mini_db, "SELECT count(*) FROM relations") == 1
     assert audit(mini_db).ok
 
@@ -186,15 +255,29 @@ def test_audit_finds_status_changed_behind_the_journal(mini_db):
     conn.close()
     report = audit(mini_db)
     assert not report.ok
-    assert "claim daily-200-homes: status is 'confirmed' but the journal last says " \
-           "'unverified'" in report.problems[0]
+    assert (
+        "claim daily-200-homes: status is 'confirmed' but the journal last says "
+        "'unverified'" in report.problems[0]
+    )
 
 
 def test_rebuild_keeps_fact_checkers_entries_with_identical_hashes(mini_seeds, mini_db):
-    actions.verify(mini_db, "daily-200-homes", "confirmed", "checker", "Register",
-                   ["https://example.org/register"])
-    actions.relate(mini_db, "daily-novak-reservoir", "competes", "daily-engineer-no-warning",
-                   "checker", "Different reasons for the release")
+    actions.verify(
+        mini_db,
+        "daily-200-homes",
+        "confirmed",
+        "checker",
+        "Register",
+        ["https://example.org/register"],
+    )
+    actions.relate(
+        mini_db,
+        "daily-novak-reservoir",
+        "competes",
+        "daily-engineer-no-warning",
+        "checker",
+        "Different reasons for the release",
+    )
     conn = sqlite3.connect(mini_db)
     before = conn.execute("SELECT * FROM journal ORDER BY seq").fetchall()
     conn.close()
@@ -202,8 +285,10 @@ def test_rebuild_keeps_fact_checkers_entries_with_identical_hashes(mini_seeds, m
     assert report["counts"]["journal entries kept"] == 2
     conn = sqlite3.connect(mini_db)
     assert conn.execute("SELECT * FROM journal ORDER BY seq").fetchall() == before
-    assert conn.execute(
-        "SELECT status FROM claims WHERE id = 'daily-200-homes'").fetchone()[0] == "confirmed"
+    assert (
+        conn.execute("SELECT status FROM claims WHERE id = 'daily-200-homes'").fetchone()[0]
+        == "confirmed"
+    )
     assert conn.execute("SELECT count(*) FROM relations").fetchone()[0] == 3
     conn.close()
     assert audit(mini_db).ok
@@ -226,7 +311,8 @@ def test_exported_journal_rebuilds_a_fresh_clone(mini_seeds, mini_db, tmp_path):
     build(mini_seeds, fresh)
     assert scalar(fresh, "SELECT status FROM claims WHERE id = 'daily-200-homes'") == "disputed"
     assert scalar(fresh, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1") == scalar(
-        mini_db, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1")
+        mini_db, "SELECT hash FROM journal ORDER BY seq DESC LIMIT 1"
+    )
 
 
 def test_replay_that_no_longer_applies_is_a_clear_error(mini_seeds, mini_db):
@@ -237,7 +323,8 @@ def test_replay_that_no_longer_applies_is_a_clear_error(mini_seeds, mini_db):
     end = text.index("  - id: daily-novak-reservoir")
     path.write_text(text[:start] + text[end:])
     (mini_seeds / "relations.yml").write_text(
-        (mini_seeds / "relations.yml").read_text().split("\n\n")[1])
+        (mini_seeds / "relations.yml").read_text().split("\n\n")[1]
+    )
     result = runner.invoke(app, ["build", "--seeds", str(mini_seeds), "--db", str(mini_db)])
     assert result.exit_code == 1
     assert "journal entry 2 (note of daily-200-homes by checker" in result.output
@@ -245,20 +332,51 @@ def test_replay_that_no_longer_applies_is_a_clear_error(mini_seeds, mini_db):
 
 
 def test_cli_verify_history_and_json(mini_db):
-    result = runner.invoke(app, [
-        "verify", "daily-200-homes", "--status", "confirmed", "--by", "checker",
-        "--note", "Council register", "--evidence", "https://example.org/a",
-        "--evidence", "weekly-120-homes", "--db", str(mini_db), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "verify",
+            "daily-200-homes",
+            "--status",
+            "confirmed",
+            "--by",
+            "checker",
+            "--note",
+            "Council register",
+            "--evidence",
+            "https://example.org/a",
+            "--evidence",
+            "weekly-120-homes",
+            "--db",
+            str(mini_db),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["evidence"] == ["https://example.org/a", "weekly-120-homes"]
-    history = json.loads(runner.invoke(
-        app, ["history", "daily-200-homes", "--db", str(mini_db), "--json"]).stdout)
+    history = json.loads(
+        runner.invoke(app, ["history", "daily-200-homes", "--db", str(mini_db), "--json"]).stdout
+    )
     assert [h["summary"] for h in history] == ["Unverified → Confirmed"]
-    refused = runner.invoke(app, ["verify", "daily-200-homes", "--status", "false", "--by",
-                                  "checker", "--note", "x", "--db", str(mini_db)])
+    refused = runner.invoke(
+        app,
+        [
+            "verify",
+            "daily-200-homes",
+            "--status",
+            "false",
+            "--by",
+            "checker",
+            "--note",
+            "x",
+            "--db",
+            str(mini_db),
+        ],
+    )
     assert refused.exit_code == 1
     assert refused.output.strip().splitlines() == [
-        "error: status false needs at least one piece of evidence (--evidence URL or claim id)"]
+        "error: status false needs at least one piece of evidence (--evidence URL or claim id)"
+    ]
 
 
 APPENDER = textwrap.dedent("""
@@ -274,8 +392,10 @@ APPENDER = textwrap.dedent("""
 def test_concurrent_appenders_lose_nothing(mini_db):
     workers, each = 4, 250
     processes = [
-        subprocess.Popen([sys.executable, "-c", APPENDER, str(mini_db), str(w), str(each)],
-                         stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", APPENDER, str(mini_db), str(w), str(each)],
+            stderr=subprocess.PIPE,
+        )
         for w in range(workers)
     ]
     for process in processes:

@@ -1,20 +1,27 @@
-"""Datasette hooks: readable vocabulary cells, and the data behind the claim page.
+"""Datasette hooks: readable vocabulary cells, the claim page's data, and the fact-checkers' form.
 
-The hooks only adapt library calls (``ledger.queries``) to Datasette; no ledger logic here.
+The hooks only adapt library calls (``ledger.queries``, ``ledger.actions``) to Datasette; the
+form posts to routes that call the same functions as the CLI.
 """
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
+from .. import actions
 from ..errors import LedgerError
 from ..queries import claim_view
-from ..vocabulary import VOCABULARIES, Status
+from ..vocabulary import RelationKind, Status
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
-STATUS_COLUMNS = {"status", "old_status", "new_status"}
+STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
+CLAIM_ACTIONS = ("verify", "relate", "unrelate")
 
 
 def status_badge(value: str, href: str | None = None) -> Markup:
@@ -42,28 +49,100 @@ def extra_css_urls(datasette):
     return [datasette.urls.static_plugins(PLUGIN_NAME, "ledger.css")]
 
 
+async def _may_change(datasette, database: str, actor: dict | None) -> bool:
+    db = datasette.get_database(database)
+    if not actor or not db.is_mutable:
+        return False
+    return await db.execute_fn(lambda conn: actions.may_change(conn, actor.get("id")))
+
+
 @hookimpl
 def extra_template_vars(view_name, table, database, request, datasette):
-    async def claim_page_vars():
+    async def template_vars():
+        values = {
+            "ledger_statuses": list(Status),
+            "ledger_relation_kinds": list(RelationKind),
+        }
         if view_name != "row" or table != "claims" or request is None:
-            return {}
+            return values
         claim_id = tilde_decode(urlsafe_components(request.url_vars["pks"])[0])
         db = datasette.get_database(database)
         try:
-            claim = await db.execute_fn(lambda conn: claim_view(conn, claim_id))
+            values["claim"] = await db.execute_fn(lambda conn: claim_view(conn, claim_id))
         except LedgerError:
-            return {}
-        return {"claim": claim}
+            return values
+        values["may_change"] = await _may_change(datasette, database, request.actor)
+        values["claim_action_url"] = lambda action: datasette.urls.path(
+            f"/-/ledger/{database}/claims/{claim_id}/{action}"
+        )
+        return values
 
-    async def vocabularies():
-        return {
-            "ledger_statuses": [
-                {"id": s.value, "label": s.label, "definition": s.definition} for s in Status
-            ],
-            "ledger_vocabularies": sorted(VOCABULARIES),
-        }
+    return template_vars
 
-    async def combined():
-        return {**(await vocabularies()), **(await claim_page_vars())}
 
-    return combined
+async def claim_action(request, datasette):
+    """POST handler of the fact-checkers' form: one library call, then back to the claim."""
+    database = request.url_vars["database"]
+    claim_id = request.url_vars["claim_id"]
+    action = request.url_vars["action"]
+    if request.method != "POST":
+        return Response.text("Use the form on the claim's page.", status=405)
+    try:
+        db = datasette.get_database(database)
+    except KeyError:
+        return Response.text("No such database.", status=404)
+    if not await _may_change(datasette, database, request.actor):
+        return Response.text(
+            "Forbidden: only logged-in fact-checkers may change the ledger.", status=403
+        )
+    form = await request.post_vars()
+    actor_id = request.actor["id"]
+    path = Path(db.path)
+    try:
+        if action == "verify":
+            evidence = (form.get("evidence") or "").split()
+            entry = await asyncio.to_thread(
+                actions.verify,
+                path,
+                claim_id,
+                form.get("status", ""),
+                actor_id,
+                form.get("rationale", ""),
+                evidence,
+            )
+        elif action == "relate":
+            entry = await asyncio.to_thread(
+                actions.relate,
+                path,
+                claim_id,
+                form.get("kind", ""),
+                form.get("other", "").strip(),
+                actor_id,
+                form.get("rationale", ""),
+            )
+        else:
+            entry = await asyncio.to_thread(
+                actions.unrelate,
+                path,
+                claim_id,
+                form.get("kind", ""),
+                form.get("other", "").strip(),
+                actor_id,
+                form.get("rationale", ""),
+            )
+    except LedgerError as error:
+        datasette.add_message(request, f"Not recorded: {error}", datasette.ERROR)
+    else:
+        datasette.add_message(request, f"Recorded as journal entry {entry.seq}.", datasette.INFO)
+    return Response.redirect(datasette.urls.row(database, "claims", claim_id))
+
+
+@hookimpl
+def register_routes():
+    return [
+        (
+            r"^/-/ledger/(?P<database>[^/]+)/claims/(?P<claim_id>[^/]+)/"
+            r"(?P<action>verify|relate|unrelate)$",
+            claim_action,
+        ),
+    ]
