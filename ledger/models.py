@@ -309,6 +309,14 @@ class Relation(Model):
         return self
 
 
+class Question(Model):
+    """A disputed question that several claims answer differently (who killed X; how many)."""
+
+    id: Slug
+    title: NonEmpty = Field(description="The question, as a reader would ask it.")
+    description: str | None = Field(None, description="What counts as an answer, and scope.")
+
+
 class Actor(Model):
     """A person who curates or fact-checks the ledger."""
 
@@ -324,6 +332,7 @@ SEED_FILE_MODELS: dict[str, type[Model]] = {
     "place": Place,
     "relation": Relation,
     "actor": Actor,
+    "question": Question,
     "document-file": DocumentFile,
     "claim": Claim,
 }

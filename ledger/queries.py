@@ -66,6 +66,7 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
         conn, "SELECT id, name, kind, url FROM outlets WHERE id = ?", (claim["outlet_id"],)
     )[0]
     status = Status(claim["status"])
+    relations = related_claims(conn, claim_id)
     view = {
         "id": claim["id"],
         "text": claim["text"],
@@ -107,10 +108,33 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
             "ORDER BY position",
             (claim_id,),
         ),
-        "relations": related_claims(conn, claim_id),
+        "relations": relations,
+        "relation_groups": _relation_groups(relations),
         "history": history(conn, claim_id),
+        "question_title": _question_title(conn, claim["question"]),
     }
     return view
+
+
+def _question_title(conn: sqlite3.Connection, question_id: str | None) -> str | None:
+    if question_id is None:
+        return None
+    row = conn.execute("SELECT title FROM questions WHERE id = ?", (question_id,)).fetchone()
+    return row[0] if row else None
+
+
+def _relation_groups(relations: list[dict]) -> list[dict]:
+    """Relations grouped by kind, in the vocabulary's order (contradicts first)."""
+    return [
+        {
+            "kind": kind.value,
+            "label": kind.label,
+            "definition": kind.definition,
+            "relations": [r for r in relations if r["kind"] == kind.value],
+        }
+        for kind in RelationKind
+        if any(r["kind"] == kind.value for r in relations)
+    ]
 
 
 def related_claims(conn: sqlite3.Connection, claim_id: str) -> list[dict]:
@@ -143,6 +167,7 @@ def related_claims(conn: sqlite3.Connection, claim_id: str) -> list[dict]:
             """,
             (relation.pop("other_id"),),
         )[0]
+        relation["other"]["status_label"] = Status(relation["other"]["status"]).label
     return relations
 
 
@@ -176,6 +201,136 @@ def describe_entry(entry: journal.Entry) -> str:
         old, new = json.loads(entry.old_value), json.loads(entry.new_value)
         return f"credibility {old['credibility'] or '-'} → {new['credibility']}"
     return "note"
+
+
+CLAIM_SUMMARY = """
+    SELECT claims.id, claims.text, claims.quote, claims.said_on, claims.said_on_earliest,
+           claims.status, claims.kind, claims.question, claims.speaker_id,
+           entities.name AS speaker, outlets.name AS outlet, claims.outlet_id
+      FROM claims
+      JOIN entities ON entities.id = claims.speaker_id
+      JOIN outlets ON outlets.id = claims.outlet_id
+"""
+
+
+def _by_status(claims: list[dict]) -> list[dict]:
+    """Claims grouped by status, in the vocabulary's order, empty groups left out."""
+    groups = []
+    for status in Status:
+        members = [c for c in claims if c["status"] == status.value]
+        if members:
+            groups.append(
+                {
+                    "status": status.value,
+                    "label": status.label,
+                    "definition": status.definition,
+                    "claims": members,
+                }
+            )
+    return groups
+
+
+def entity_view(db: Path | sqlite3.Connection, entity_id: str) -> dict:
+    """An entity with its aliases and ties, what it said and what is said about it."""
+    conn = _db(db)
+    found = _rows(conn, "SELECT * FROM entities WHERE id = ?", (entity_id,))
+    if not found:
+        raise LedgerError(f"unknown entity id {entity_id!r}")
+    entity = found[0]
+    entity["aliases"] = json.loads(entity["aliases"] or "[]")
+    entity["kind_label"] = EntityKind(entity["kind"]).label
+    said = _rows(
+        conn,
+        CLAIM_SUMMARY + " WHERE claims.speaker_id = ? ORDER BY claims.said_on_earliest, claims.id",
+        (entity_id,),
+    )
+    about = _rows(
+        conn,
+        CLAIM_SUMMARY.replace("SELECT claims.id", "SELECT claim_subjects.role, claims.id")
+        + " JOIN claim_subjects ON claim_subjects.claim_id = claims.id "
+        "WHERE claim_subjects.entity_id = ? ORDER BY claims.said_on_earliest, claims.id",
+        (entity_id,),
+    )
+    relayed = _rows(
+        conn,
+        CLAIM_SUMMARY + " JOIN claim_relays ON claim_relays.claim_id = "
+        "claims.id WHERE claim_relays.entity_id = ? ORDER BY claims.id",
+        (entity_id,),
+    )
+    return {
+        "entity": entity,
+        "affiliated_with": _rows(
+            conn,
+            "SELECT entities.id, entities.name, affiliations.note FROM affiliations JOIN "
+            "entities ON entities.id = affiliations.affiliated_id WHERE entity_id = ?",
+            (entity_id,),
+        ),
+        "affiliates": _rows(
+            conn,
+            "SELECT entities.id, entities.name, affiliations.note FROM affiliations JOIN "
+            "entities ON entities.id = affiliations.entity_id WHERE affiliated_id = ?",
+            (entity_id,),
+        ),
+        "said": _by_status(said),
+        "said_count": len(said),
+        "about": _by_status(about),
+        "about_count": len(about),
+        "relayed": relayed,
+    }
+
+
+def place_view(db: Path | sqlite3.Connection, place_id: str) -> dict:
+    """A place and the claims about it, grouped by status."""
+    conn = _db(db)
+    found = _rows(conn, "SELECT * FROM places WHERE id = ?", (place_id,))
+    if not found:
+        raise LedgerError(f"unknown place id {place_id!r}")
+    place = found[0]
+    place["aliases"] = json.loads(place["aliases"] or "[]")
+    claims = _rows(
+        conn,
+        CLAIM_SUMMARY + " JOIN claim_places ON claim_places.claim_id = "
+        "claims.id WHERE claim_places.place_id = ? ORDER BY claims.said_on_earliest, "
+        "claims.id",
+        (place_id,),
+    )
+    return {"place": place, "claims": _by_status(claims), "claim_count": len(claims)}
+
+
+def competing_versions(db: Path | sqlite3.Connection) -> list[dict]:
+    """Each disputed question with every claim that answers it, and who it holds responsible.
+
+    Claims are grouped by their explicit ``question``: a curator's judgement that they answer
+    the same question, which relations alone cannot express.
+    """
+    conn = _db(db)
+    questions = _rows(conn, "SELECT * FROM questions ORDER BY id")
+    parties = {}
+    for claim_id, name, role in conn.execute(
+        "SELECT claim_subjects.claim_id, entities.name, claim_subjects.role FROM claim_subjects "
+        "JOIN entities ON entities.id = claim_subjects.entity_id "
+        "WHERE claim_subjects.role IN ('accused', 'responsible') ORDER BY claim_subjects.rowid"
+    ):
+        parties.setdefault(claim_id, []).append({"name": name, "role": role})
+    blocks = []
+    for question in questions:
+        versions = _rows(
+            conn,
+            CLAIM_SUMMARY + " WHERE claims.question = ? ORDER BY "
+            "claims.said_on_earliest, claims.outlet_id, claims.id",
+            (question["id"],),
+        )
+        if len(versions) < 2:
+            continue  # one answer is not a dispute
+        for version in versions:
+            version["parties"] = parties.get(version["id"], [])
+            version["status_label"] = Status(version["status"]).label
+        question["versions"] = versions
+        question["outlets"] = sorted({v["outlet"] for v in versions})
+        question["speakers"] = sorted({v["speaker"] for v in versions})
+        blocks.append(question)
+    blocks.sort(key=lambda q: (-len(q["versions"]), q["id"]))
+    return blocks
 
 
 def fts_query(text: str) -> str:

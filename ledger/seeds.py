@@ -7,6 +7,7 @@ each with its file and line.
 Layout of a seeds directory::
 
     outlets.yml                  list of outlets
+    questions.yml                disputed questions that claims answer differently
     actors.yml                   list of curators and fact-checkers
     entities.yml | entities/*.yml   lists of entities
     places.yml   | places/*.yml     lists of places
@@ -36,6 +37,7 @@ from .models import (
     Model,
     Outlet,
     Place,
+    Question,
     Relation,
 )
 from .vocabulary import EntityKind
@@ -56,6 +58,7 @@ class Ledger:
     documents: list[Document] = field(default_factory=list)
     claims: list[Claim] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
@@ -119,8 +122,11 @@ class _SeedLoader:
         entities = self._read_list_files("entities", Entity)
         places = self._read_list_files("places", Place)
         relations = self._read_list_files("relations", Relation)
+        questions = self._read_list_files("questions", Question)
         documents, claims = self._read_documents()
-        return self._cross_check(outlets, actors, entities, places, documents, claims, relations)
+        return self._cross_check(
+            outlets, actors, entities, places, documents, claims, relations, questions
+        )
 
     def _read_list_files(self, name: str, model: type[Model]) -> list[_Located]:
         records = []
@@ -237,8 +243,10 @@ class _SeedLoader:
         documents: list[_Located],
         claims: list[_Located],
         relations: list[_Located],
+        questions: list[_Located],
     ) -> Ledger:
         outlet_ids = self._unique(outlets, "outlet")
+        question_ids = self._unique(questions, "question")
         actor_ids = self._unique(actors, "actor")
         # An outlet speaks as an entity of the same id unless entities.yml defines it.
         declared = {e.record.id for e in entities}
@@ -270,6 +278,9 @@ class _SeedLoader:
         for located in claims:
             claim = located.record
             ok = self._check_claim_references(located, entity_ids, place_ids, actor_ids, claim_ids)
+            if claim.question is not None:
+                known = self._known(located, claim.question, question_ids, "question", "question")
+                ok = known and ok
             text = texts.get(claim.document)
             anchor = self._anchor(located, text) if text is not None else None
             if ok and anchor is not None:
@@ -310,6 +321,7 @@ class _SeedLoader:
             documents=[d.record for d in documents],
             claims=ledger_claims,
             relations=[r.record for r in relations],
+            questions=[q.record for q in questions],
         )
 
     def _unique(self, records: Iterable[_Located], kind: str) -> set[str]:

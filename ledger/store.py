@@ -120,6 +120,9 @@ def create_schema(db: sqlite_utils.Database) -> None:
         not_null={"name", "latitude", "longitude", "coordinates_source"},
         foreign_keys=[("coordinates_precision", "coordinate_precisions", "id")],
     )
+    db["questions"].create(
+        {"id": str, "title": str, "description": str}, pk="id", not_null={"title"}
+    )
     db["documents"].create(
         {
             "id": str,
@@ -200,6 +203,7 @@ def create_schema(db: sqlite_utils.Database) -> None:
             ("place_id", "places", "id"),
             ("status", "statuses", "id"),
             ("credibility", "credibility_grades", "id"),
+            ("question", "questions", "id"),
         ],
     )
     db["claim_subjects"].create(
@@ -321,6 +325,7 @@ def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress |
         step,
     )
     _insert(db, "places", (_place_row(p) for p in ledger.places), step)
+    _insert(db, "questions", (q.model_dump(mode="json") for q in ledger.questions), step)
     _insert(db, "documents", (_document_row(d) for d in ledger.documents), step)
     _insert(db, "claims", (_claim_row(c, entities, places) for c in ledger.claims), step)
     _insert(
@@ -469,6 +474,12 @@ def enable_search(db: sqlite_utils.Database) -> None:
     )
     db["entities"].enable_fts(
         ["name", "aliases", "description"],
+        fts_version="FTS5",
+        tokenize="porter",
+        create_triggers=True,
+    )
+    db["places"].enable_fts(
+        ["name", "aliases", "admin_area"],
         fts_version="FTS5",
         tokenize="porter",
         create_triggers=True,

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from .. import actions
 from ..errors import LedgerError
-from ..queries import claim_view
+from ..queries import claim_view, competing_versions, entity_view, place_view
 from ..vocabulary import RelationKind, Status
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
@@ -63,21 +63,55 @@ def extra_template_vars(view_name, table, database, request, datasette):
             "ledger_statuses": list(Status),
             "ledger_relation_kinds": list(RelationKind),
         }
-        if view_name != "row" or table != "claims" or request is None:
+        if view_name != "row" or table not in ROW_PAGES or request is None:
             return values
-        claim_id = tilde_decode(urlsafe_components(request.url_vars["pks"])[0])
+        row_id = tilde_decode(urlsafe_components(request.url_vars["pks"])[0])
         db = datasette.get_database(database)
+        name, view = ROW_PAGES[table]
         try:
-            values["claim"] = await db.execute_fn(lambda conn: claim_view(conn, claim_id))
+            values[name] = await db.execute_fn(lambda conn: view(conn, row_id))
         except LedgerError:
             return values
-        values["may_change"] = await _may_change(datasette, database, request.actor)
-        values["claim_action_url"] = lambda action: datasette.urls.path(
-            f"/-/ledger/{database}/claims/{claim_id}/{action}"
-        )
+        if table == "claims":
+            values["may_change"] = await _may_change(datasette, database, request.actor)
+            values["claim_action_url"] = lambda action: datasette.urls.path(
+                f"/-/ledger/{database}/claims/{row_id}/{action}"
+            )
         return values
 
     return template_vars
+
+
+ROW_PAGES = {
+    "claims": ("claim", claim_view),
+    "entities": ("entity_page", entity_view),
+    "places": ("place_page", place_view),
+}
+"""Row pages the plugin extends: the template variable and the library view behind it."""
+
+
+async def ledger_database(datasette):
+    """The name of the first attached database that holds a ledger."""
+    for name, db in datasette.databases.items():
+        if name != "_internal" and await db.table_exists("questions"):
+            return name
+    return None
+
+
+async def questions_page(request, datasette):
+    """The competing-attributions page: every disputed question and its versions."""
+    database = await ledger_database(datasette)
+    if database is None:
+        return Response.text("No ledger database is being served.", status=404)
+    db = datasette.get_database(database)
+    questions = await db.execute_fn(competing_versions)
+    return Response.html(
+        await datasette.render_template(
+            "ledger_questions.html",
+            {"questions": questions, "database": database},
+            request=request,
+        )
+    )
 
 
 async def claim_action(request, datasette):
@@ -140,6 +174,7 @@ async def claim_action(request, datasette):
 @hookimpl
 def register_routes():
     return [
+        (r"^/-/questions$", questions_page),
         (
             r"^/-/ledger/(?P<database>[^/]+)/claims/(?P<claim_id>[^/]+)/"
             r"(?P<action>verify|relate|unrelate)$",
