@@ -427,6 +427,67 @@ def audit(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
         raise typer.Exit(1)
 
 
+@app.command()
+def suggest(
+    db: DbOption = DEFAULT_DB,
+    limit: Annotated[int, typer.Option(help="Show at most this many suggestions.")] = 30,
+    store: Annotated[
+        bool, typer.Option("--store", help="Record them as suggested relations (journaled).")
+    ] = False,
+    by: Annotated[str, typer.Option("--by", help="The tool actor that stores them.")] = (
+        "ledger-suggest"
+    ),
+    evaluate: Annotated[
+        bool,
+        typer.Option("--evaluate", help="Measure precision and recall against the curated "
+                     "relations instead, on a tuning and a held-out split."),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest contradictions, corroborations, competing attributions and re-reports.
+
+    Ranked, each with its reason. Stored suggestions wait for a fact-checker: confirm one with
+    `ledger relate`, reject it with `ledger unrelate`, or use the claim page.
+    """
+    from . import suggest as suggester
+    from .store import connect
+
+    try:
+        conn = connect(db).conn
+        if evaluate:
+            result = suggester.evaluate(conn)
+            if as_json:
+                _print_json(result)
+                return
+            table = Table(title="suggested relations against curated ones")
+            for column in ("split", "curated", "suggested", "found", "precision",
+                           "precision@20", "recall", "kind accuracy"):
+                table.add_column(column, justify="right")
+            for split, r in result.items():
+                table.add_row(split, *(str(r[k]) for k in (
+                    "curated", "suggested", "found", "precision", "precision_at_20", "recall",
+                    "kind_accuracy")))
+            out.print(table)
+            return
+        found = suggester.suggest(conn)[:limit]
+        conn.close()
+        if store:
+            suggester.store(db, found, by)
+    except LedgerError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json([s.as_dict() for s in found])
+        return
+    table = Table()
+    for column in ("score", "claim", "kind", "other claim", "why"):
+        table.add_column(column)
+    for s in found:
+        table.add_row(f"{s.score:.2f}", s.claim, s.kind, s.other, s.reason)
+    out.print(table)
+    if store:
+        out.print(f"stored {len(found)} suggestions as suggested relations", highlight=False)
+
+
 journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
 

@@ -241,6 +241,11 @@ class ActorRole(Vocabulary):
         "Curator",
         "Maintains the seed ledger; may change statuses, grades and relations.",
     )
+    TOOL = (
+        "tool",
+        "Tool",
+        "A program, such as the relation suggester; may only suggest relations.",
+    )
 
     @property
     def may_verify(self) -> bool:

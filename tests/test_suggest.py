@@ -1,0 +1,90 @@
+"""`ledger suggest`: candidate relations with reasons, stored only as suggestions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger import actions, journal
+from ledger.actions import Refused
+from ledger.cli import app
+from ledger.suggest import evaluate, extract_numbers, split_of, suggest
+
+runner = CliRunner()
+
+
+def connect(db):
+    return sqlite3.connect(db)
+
+
+def test_numbers_exclude_years_and_read_words():
+    assert extract_numbers("more than 200 homes in 2024, and forty of them") == {200, 40}
+    assert extract_numbers("13,000 to 15,000 fighters") == {13000, 15000}
+
+
+def test_finds_the_contradicting_figures_once_the_curated_link_is_withdrawn(mini_db):
+    actions.unrelate(mini_db, "weekly-120-homes", "contradicts", "daily-200-homes", "checker",
+                     "testing the suggester")
+    found = suggest(connect(mini_db))
+    pairs = {(s.claim, s.kind, s.other): s for s in found}
+    match = pairs.get(("daily-200-homes", "contradicts", "weekly-120-homes"))
+    assert match is not None, found
+    assert "different numbers ([200] against [120])" in match.reason
+
+
+def test_pairs_already_related_are_not_suggested(mini_db):
+    found = suggest(connect(mini_db))
+    assert ("daily-200-homes", "weekly-120-homes") not in {
+        tuple(sorted((s.claim, s.other))) for s in found}
+
+
+def test_stored_suggestions_wait_for_a_fact_checker(mini_db):
+    actions.unrelate(mini_db, "weekly-120-homes", "contradicts", "daily-200-homes", "checker",
+                     "testing the suggester")
+    result = runner.invoke(app, ["suggest", "--store", "--db", str(mini_db), "--json"])
+    assert result.exit_code == 0, result.output
+    stored = json.loads(result.stdout)
+    assert stored
+    conn = connect(mini_db)
+    origins = {r[0] for r in conn.execute(
+        "SELECT origin FROM relations WHERE added_by = 'ledger-suggest'")}
+    assert origins == {"suggested"}
+    # The tool cannot change a status.
+    with pytest.raises(Refused, match="has the role tool"):
+        actions.verify(mini_db, "daily-200-homes", "disputed", "ledger-suggest", "x")
+    # A fact-checker confirms one suggestion and rejects another.
+    first, *rest = stored
+    actions.relate(mini_db, first["claim"], first["kind"], first["other"], "checker",
+                   "Checked: the counts differ")
+    row = conn.execute(
+        "SELECT origin, added_by FROM relations WHERE claim_id = ? AND other_claim_id = ?",
+        (first["claim"], first["other"])).fetchone()
+    assert row == ("curated", "checker")
+    for other in rest:
+        actions.unrelate(mini_db, other["claim"], other["kind"], other["other"], "checker",
+                         "Not related")
+    assert conn.execute("SELECT count(*) FROM relations WHERE origin = 'suggested'"
+                        ).fetchone()[0] == 0
+    assert journal.audit(conn).ok
+
+
+def test_split_is_stable_and_order_free():
+    assert split_of("a", "b") == split_of("b", "a")
+    splits = {split_of(f"c{i}", f"d{i}") for i in range(200)}
+    assert splits == {"tuning", "held-out"}
+
+
+def test_evaluation_counts_curated_relations_found(mini_db):
+    result = evaluate(connect(mini_db))
+    assert result["all"]["curated"] == 2
+    assert result["all"]["found"] >= 1  # the 200 vs 120 homes contradiction
+    assert 0 < result["all"]["recall"] <= 1
+
+
+def test_cli_evaluate_prints_both_splits(mini_db):
+    result = runner.invoke(app, ["suggest", "--evaluate", "--db", str(mini_db), "--json"])
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"tuning", "held-out", "all"}
