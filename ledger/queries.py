@@ -333,6 +333,31 @@ def competing_versions(db: Path | sqlite3.Connection) -> list[dict]:
     return blocks
 
 
+def claims_over_time(db: Path | sqlite3.Connection, by: str = "about") -> dict:
+    """Claim counts per year and status, by the year a claim is about or the year it was said."""
+    column = {"about": "about_earliest", "said": "said_on_earliest"}.get(by)
+    if column is None:
+        raise LedgerError(f"unknown time axis {by!r} (about or said)")
+    conn = _db(db)
+    counts: dict[int, dict[str, int]] = {}
+    undated = 0
+    for year, status, count in conn.execute(
+        f"SELECT CAST(substr({column}, 1, 4) AS INTEGER), status, count(*) FROM claims "
+        f"GROUP BY 1, 2"
+    ):
+        if year is None:
+            undated += count
+            continue
+        counts.setdefault(year, {})[status] = count
+    years = list(range(min(counts), max(counts) + 1)) if counts else []
+    return {
+        "by": by,
+        "years": [{"year": y, "counts": counts.get(y, {})} for y in years],
+        "statuses": [{"id": s.value, "label": s.label} for s in Status],
+        "undated": undated,
+    }
+
+
 def fts_query(text: str) -> str:
     """User words as an FTS5 query of quoted terms, so punctuation cannot break the syntax."""
     terms = [t.replace('"', "") for t in text.split()]

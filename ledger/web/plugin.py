@@ -16,7 +16,14 @@ from markupsafe import Markup, escape
 
 from .. import actions
 from ..errors import LedgerError
-from ..queries import claim_view, competing_versions, entity_view, place_view
+from ..queries import (
+    claim_view,
+    claims_over_time,
+    competing_versions,
+    entity_view,
+    place_view,
+)
+from .charts import stacked_bars
 from ..vocabulary import RelationKind, Status
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
@@ -114,6 +121,25 @@ async def questions_page(request, datasette):
     )
 
 
+async def timeline_page(request, datasette):
+    """Claims over time by status, by the year they are about or the year they were said."""
+    database = await ledger_database(datasette)
+    if database is None:
+        return Response.text("No ledger database is being served.", status=404)
+    by = request.args.get("by", "about")
+    if by not in ("about", "said"):
+        return Response.text("by must be about or said", status=400)
+    db = datasette.get_database(database)
+    data = await db.execute_fn(lambda conn: claims_over_time(conn, by))
+    return Response.html(
+        await datasette.render_template(
+            "ledger_timeline.html",
+            {"data": data, "chart": stacked_bars(data), "database": database, "by": by},
+            request=request,
+        )
+    )
+
+
 async def claim_action(request, datasette):
     """POST handler of the fact-checkers' form: one library call, then back to the claim."""
     database = request.url_vars["database"]
@@ -175,6 +201,7 @@ async def claim_action(request, datasette):
 def register_routes():
     return [
         (r"^/-/questions$", questions_page),
+        (r"^/-/timeline$", timeline_page),
         (
             r"^/-/ledger/(?P<database>[^/]+)/claims/(?P<claim_id>[^/]+)/"
             r"(?P<action>verify|relate|unrelate)$",
