@@ -439,8 +439,11 @@ def suggest(
     ),
     evaluate: Annotated[
         bool,
-        typer.Option("--evaluate", help="Measure precision and recall against the curated "
-                     "relations instead, on a tuning and a held-out split."),
+        typer.Option(
+            "--evaluate",
+            help="Measure precision and recall against the curated "
+            "relations instead, on a tuning and a held-out split.",
+        ),
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -460,13 +463,33 @@ def suggest(
                 _print_json(result)
                 return
             table = Table(title="suggested relations against curated ones")
-            for column in ("split", "curated", "suggested", "found", "precision",
-                           "precision@20", "recall", "kind accuracy"):
+            for column in (
+                "split",
+                "curated",
+                "suggested",
+                "found",
+                "precision",
+                "precision@20",
+                "recall",
+                "kind accuracy",
+            ):
                 table.add_column(column, justify="right")
             for split, r in result.items():
-                table.add_row(split, *(str(r[k]) for k in (
-                    "curated", "suggested", "found", "precision", "precision_at_20", "recall",
-                    "kind_accuracy")))
+                table.add_row(
+                    split,
+                    *(
+                        str(r[k])
+                        for k in (
+                            "curated",
+                            "suggested",
+                            "found",
+                            "precision",
+                            "precision_at_20",
+                            "recall",
+                            "kind_accuracy",
+                        )
+                    ),
+                )
             out.print(table)
             return
         found = suggester.suggest(conn)[:limit]
@@ -486,6 +509,115 @@ def suggest(
     out.print(table)
     if store:
         out.print(f"stored {len(found)} suggestions as suggested relations", highlight=False)
+
+
+export_app = typer.Typer(
+    help="Write the ledger out: ClaimReview JSON-LD or JSON lines.", no_args_is_help=True
+)
+import_app = typer.Typer(
+    help="Read ClaimReview JSON-LD or a JSON lines backup.", no_args_is_help=True
+)
+app.add_typer(export_app, name="export")
+app.add_typer(import_app, name="import")
+OutOption = Annotated[Path | None, typer.Option("--out", help="File to write (default: stdout).")]
+
+
+@export_app.command("claimreview")
+def export_claimreview(
+    db: DbOption = DEFAULT_DB,
+    out_file: OutOption = None,
+    base_url: Annotated[str, typer.Option(help="Where the ledger is published.")] = (
+        "http://127.0.0.1:8001"
+    ),
+    organization: Annotated[str, typer.Option(help="The fact-checking organisation.")] = (
+        "claim-ledger"
+    ),
+    organization_url: Annotated[str | None, typer.Option(help="Its home page.")] = None,
+) -> None:
+    """schema.org ClaimReview JSON-LD for every claim with a settled status.
+
+    Ratings (best 5, worst 1): confirmed 5 True, corroborated 4 Mostly true, disputed 2 Mostly
+    false, false 1 False. Unverified, contested and unverifiable claims are not exported.
+    """
+    from .export import claim_reviews
+    from .store import connect
+
+    try:
+        reviews = claim_reviews(connect(db).conn, base_url, organization, organization_url)
+    except LedgerError as error:
+        raise _fail(error) from None
+    text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        out_file.write_text(text, encoding="utf-8")
+        err.print(f"wrote {len(reviews)} ClaimReviews to {out_file}", highlight=False)
+
+
+@export_app.command("jsonl")
+def export_jsonl(
+    db: DbOption = DEFAULT_DB,
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("ledger.jsonl"),
+) -> None:
+    """Every row of every table, journal included, one JSON object per line."""
+    from .export import export_jsonl as write
+
+    try:
+        if not Path(db).exists():
+            raise LedgerError(f"{db}: no ledger database here; run `ledger build` first")
+        count = write(db, out_file)
+    except LedgerError as error:
+        raise _fail(error) from None
+    out.print(f"wrote {count} rows to {out_file}", highlight=False)
+
+
+@import_app.command("jsonl")
+def import_jsonl(
+    source: Annotated[Path, typer.Argument(help="A file written by `ledger export jsonl`.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """Restore a ledger database from JSON lines; the old file survives any error."""
+    from .importers import import_jsonl as restore
+
+    try:
+        counts = restore(source, db)
+    except LedgerError as error:
+        raise _fail(error) from None
+    out.print(
+        f"restored {db}: {sum(counts.values())} rows in {len(counts)} tables", highlight=False
+    )
+
+
+@import_app.command("claimreview")
+def import_claimreview(
+    source: Annotated[
+        Path,
+        typer.Argument(help="ClaimReview JSON-LD: an object, a list, an @graph or a DataFeed."),
+    ],
+    seeds: SeedsOption = DEFAULT_SEEDS,
+    as_json: JsonOption = False,
+) -> None:
+    """Turn fact checks published by others into seed files (then `ledger build`).
+
+    Each publisher's reviews become one document whose claims carry the publisher's rating
+    as their status (by its words, else by its place on the rating scale).
+    """
+    import datetime as dt
+
+    from .importers import import_claimreview as read
+
+    try:
+        summary = read(source, seeds, today=dt.date.today().isoformat())
+    except LedgerError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(summary)
+    else:
+        out.print(
+            f"imported {summary['claims']} claims in {summary['documents']} documents "
+            f"({summary['entities']} new entities); run `ledger build`",
+            highlight=False,
+        )
 
 
 journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)

@@ -32,9 +32,24 @@ BLOCK_LIMIT = 400
 
 NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
 NUMBER_WORDS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20, "thirty": 30, "forty": 40,
-    "fifty": 50, "sixty": 60, "hundred": 100, "dozens": 24,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "hundred": 100,
+    "dozens": 24,
 }
 YEAR = range(1900, 2100)
 
@@ -145,45 +160,109 @@ def score_pair(a: ClaimFacts, b: ClaimFacts) -> Suggestion | None:
     kinds = {a.kind, b.kind}
 
     if not same_document and wording >= 0.9 and len(a.quote) > 40 and len(b.quote) > 40:
-        return _make(a, RelationKind.REPEATS, b, 0.6 + 0.4 * wording,
-                     f"near-identical wording in two documents ({wording:.0%})")
-    if (same_question and a.parties and b.parties and a.parties != b.parties
-            and not same_speaker and meaning >= 0.45):
+        return _make(
+            a,
+            RelationKind.REPEATS,
+            b,
+            0.6 + 0.4 * wording,
+            f"near-identical wording in two documents ({wording:.0%})",
+        )
+    if (
+        same_question
+        and a.parties
+        and b.parties
+        and a.parties != b.parties
+        and not same_speaker
+        and meaning >= 0.45
+    ):
         differing = ", ".join(sorted(a.parties ^ b.parties))
-        return _make(a, RelationKind.COMPETES, b, 0.65 + 0.25 * meaning,
-                     f"same question ({a.question}), different responsible parties: {differing}")
-    if (a.victims & b.victims and a.parties and b.parties and a.parties != b.parties
-            and period is not False and meaning >= 0.5):
-        return _make(a, RelationKind.COMPETES, b, 0.6 + 0.3 * topic,
-                     "same victim, different responsible parties")
+        return _make(
+            a,
+            RelationKind.COMPETES,
+            b,
+            0.65 + 0.25 * meaning,
+            f"same question ({a.question}), different responsible parties: {differing}",
+        )
+    if (
+        a.victims & b.victims
+        and a.parties
+        and b.parties
+        and a.parties != b.parties
+        and period is not False
+        and meaning >= 0.5
+    ):
+        return _make(
+            a,
+            RelationKind.COMPETES,
+            b,
+            0.6 + 0.3 * topic,
+            "same victim, different responsible parties",
+        )
     shared_topic = same_question or topic >= 0.5
-    if (ClaimKind.DENIAL.value in kinds and len(kinds) > 1 and not same_speaker
-            and (same_question or topic >= 0.5) and meaning >= 0.5):
-        return _make(a, RelationKind.CONTRADICTS, b, 0.55 + 0.35 * topic,
-                     "a denial against an assertion on the same subjects")
-    if (numbers_a and numbers_b and not numbers_a & numbers_b and shared_topic
-            and period is not False and meaning >= 0.5 and not same_speaker):
-        return _make(a, RelationKind.CONTRADICTS, b, 0.5 + 0.4 * meaning,
-                     f"same subjects and period, different numbers "
-                     f"({sorted(numbers_a)} against {sorted(numbers_b)})")
-    if (same_question and ClaimKind.EVENT.value in kinds and period is False
-            and a.kind == b.kind):
-        return _make(a, RelationKind.CONTRADICTS, b, 0.55 + 0.3 * meaning,
-                     f"same event, dates that do not overlap ({a.about} against {b.about})")
+    if (
+        ClaimKind.DENIAL.value in kinds
+        and len(kinds) > 1
+        and not same_speaker
+        and (same_question or topic >= 0.5)
+        and meaning >= 0.5
+    ):
+        return _make(
+            a,
+            RelationKind.CONTRADICTS,
+            b,
+            0.55 + 0.35 * topic,
+            "a denial against an assertion on the same subjects",
+        )
+    if (
+        numbers_a
+        and numbers_b
+        and not numbers_a & numbers_b
+        and shared_topic
+        and period is not False
+        and meaning >= 0.5
+        and not same_speaker
+    ):
+        return _make(
+            a,
+            RelationKind.CONTRADICTS,
+            b,
+            0.5 + 0.4 * meaning,
+            f"same subjects and period, different numbers "
+            f"({sorted(numbers_a)} against {sorted(numbers_b)})",
+        )
+    if same_question and ClaimKind.EVENT.value in kinds and period is False and a.kind == b.kind:
+        return _make(
+            a,
+            RelationKind.CONTRADICTS,
+            b,
+            0.55 + 0.3 * meaning,
+            f"same event, dates that do not overlap ({a.about} against {b.about})",
+        )
     if same_document and same_speaker and topic >= 0.5 and meaning >= 0.55:
-        return _make(a, RelationKind.REFINES, b, 0.3 + 0.3 * topic + 0.3 * meaning,
-                     f"the same speaker on the same subjects ({topic:.0%} shared)")
+        return _make(
+            a,
+            RelationKind.REFINES,
+            b,
+            0.3 + 0.3 * topic + 0.3 * meaning,
+            f"the same speaker on the same subjects ({topic:.0%} shared)",
+        )
     if not same_speaker and (same_question or topic >= 0.5) and meaning >= 0.55:
         independent = "different outlets" if a.outlet_id != b.outlet_id else "same outlet"
-        return _make(a, RelationKind.CORROBORATES, b, 0.25 + 0.35 * topic + 0.35 * meaning,
-                     f"different speakers ({independent}) say much the same "
-                     f"({meaning:.0%} similar, {topic:.0%} shared subjects)")
+        return _make(
+            a,
+            RelationKind.CORROBORATES,
+            b,
+            0.25 + 0.35 * topic + 0.35 * meaning,
+            f"different speakers ({independent}) say much the same "
+            f"({meaning:.0%} similar, {topic:.0%} shared subjects)",
+        )
     return None
 
 
 def _make(a: ClaimFacts, kind: RelationKind, b: ClaimFacts, score: float, reason: str):
-    return Suggestion(claim=a.id, kind=kind.value, other=b.id, score=round(min(score, 1.0), 3),
-                      reason=reason)
+    return Suggestion(
+        claim=a.id, kind=kind.value, other=b.id, score=round(min(score, 1.0), 3), reason=reason
+    )
 
 
 def suggest(
@@ -191,10 +270,14 @@ def suggest(
 ) -> list[Suggestion]:
     """Ranked suggestions for pairs the ledger does not already relate (any kind)."""
     facts = load_facts(conn)
-    related = set() if include_known else {
-        tuple(sorted(pair))
-        for pair in conn.execute("SELECT claim_id, other_claim_id FROM relations")
-    }
+    related = (
+        set()
+        if include_known
+        else {
+            tuple(sorted(pair))
+            for pair in conn.execute("SELECT claim_id, other_claim_id FROM relations")
+        }
+    )
     suggestions = []
     for a_id, b_id in candidate_pairs(facts):
         if (a_id, b_id) in related:
@@ -228,6 +311,7 @@ def evaluate(conn: sqlite3.Connection, min_score: float = MIN_SCORE) -> dict:
     suggested = {tuple(sorted((s.claim, s.other))): s.kind for s in ranked}
     results = {}
     for split in ("tuning", "held-out", "all"):
+
         def in_split(pair: tuple[str, str], split: str = split) -> bool:
             return split == "all" or split_of(*pair) == split
 
@@ -238,7 +322,8 @@ def evaluate(conn: sqlite3.Connection, min_score: float = MIN_SCORE) -> dict:
         top = [p for p in (tuple(sorted((s.claim, s.other))) for s in ranked) if in_split(p)]
         results[split] = {
             "precision_at_20": round(len(set(top[:20]) & gold_pairs) / min(20, len(top)), 3)
-            if top else 0.0,
+            if top
+            else 0.0,
             "curated": len(gold_pairs),
             "suggested": len(suggested_pairs),
             "found": len(hits),
@@ -255,8 +340,14 @@ def store(db_path, suggestions: Iterable[Suggestion], by: str) -> int:
 
     count = 0
     for suggestion in suggestions:
-        relate(db_path, suggestion.claim, suggestion.kind, suggestion.other, by,
-               f"Suggested ({suggestion.score:.2f}): {suggestion.reason}", origin="suggested")
+        relate(
+            db_path,
+            suggestion.claim,
+            suggestion.kind,
+            suggestion.other,
+            by,
+            f"Suggested ({suggestion.score:.2f}): {suggestion.reason}",
+            origin="suggested",
+        )
         count += 1
     return count
-

@@ -26,8 +26,14 @@ def test_numbers_exclude_years_and_read_words():
 
 
 def test_finds_the_contradicting_figures_once_the_curated_link_is_withdrawn(mini_db):
-    actions.unrelate(mini_db, "weekly-120-homes", "contradicts", "daily-200-homes", "checker",
-                     "testing the suggester")
+    actions.unrelate(
+        mini_db,
+        "weekly-120-homes",
+        "contradicts",
+        "daily-200-homes",
+        "checker",
+        "testing the suggester",
+    )
     found = suggest(connect(mini_db))
     pairs = {(s.claim, s.kind, s.other): s for s in found}
     match = pairs.get(("daily-200-homes", "contradicts", "weekly-120-homes"))
@@ -38,36 +44,53 @@ def test_finds_the_contradicting_figures_once_the_curated_link_is_withdrawn(mini
 def test_pairs_already_related_are_not_suggested(mini_db):
     found = suggest(connect(mini_db))
     assert ("daily-200-homes", "weekly-120-homes") not in {
-        tuple(sorted((s.claim, s.other))) for s in found}
+        tuple(sorted((s.claim, s.other))) for s in found
+    }
 
 
 def test_stored_suggestions_wait_for_a_fact_checker(mini_db):
-    actions.unrelate(mini_db, "weekly-120-homes", "contradicts", "daily-200-homes", "checker",
-                     "testing the suggester")
+    actions.unrelate(
+        mini_db,
+        "weekly-120-homes",
+        "contradicts",
+        "daily-200-homes",
+        "checker",
+        "testing the suggester",
+    )
     result = runner.invoke(app, ["suggest", "--store", "--db", str(mini_db), "--json"])
     assert result.exit_code == 0, result.output
     stored = json.loads(result.stdout)
     assert stored
     conn = connect(mini_db)
-    origins = {r[0] for r in conn.execute(
-        "SELECT origin FROM relations WHERE added_by = 'ledger-suggest'")}
+    origins = {
+        r[0] for r in conn.execute("SELECT origin FROM relations WHERE added_by = 'ledger-suggest'")
+    }
     assert origins == {"suggested"}
     # The tool cannot change a status.
     with pytest.raises(Refused, match="has the role tool"):
         actions.verify(mini_db, "daily-200-homes", "disputed", "ledger-suggest", "x")
     # A fact-checker confirms one suggestion and rejects another.
     first, *rest = stored
-    actions.relate(mini_db, first["claim"], first["kind"], first["other"], "checker",
-                   "Checked: the counts differ")
+    actions.relate(
+        mini_db,
+        first["claim"],
+        first["kind"],
+        first["other"],
+        "checker",
+        "Checked: the counts differ",
+    )
     row = conn.execute(
         "SELECT origin, added_by FROM relations WHERE claim_id = ? AND other_claim_id = ?",
-        (first["claim"], first["other"])).fetchone()
+        (first["claim"], first["other"]),
+    ).fetchone()
     assert row == ("curated", "checker")
     for other in rest:
-        actions.unrelate(mini_db, other["claim"], other["kind"], other["other"], "checker",
-                         "Not related")
-    assert conn.execute("SELECT count(*) FROM relations WHERE origin = 'suggested'"
-                        ).fetchone()[0] == 0
+        actions.unrelate(
+            mini_db, other["claim"], other["kind"], other["other"], "checker", "Not related"
+        )
+    assert (
+        conn.execute("SELECT count(*) FROM relations WHERE origin = 'suggested'").fetchone()[0] == 0
+    )
     assert journal.audit(conn).ok
 
 

@@ -31,10 +31,13 @@ def stacked_bars(data: dict, width: int = 880, height: int = 320) -> Markup:
     ]
     for tick in _ticks(most):
         y = top + plot_h - plot_h * tick / most
-        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
-                     'stroke="#eceff1"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
-                     f'font-size="11" fill="#607d8b">{tick}</text>')
+        parts.append(
+            f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#eceff1"/>'
+        )
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#607d8b">{tick}</text>'
+        )
     for index, year in enumerate(years):
         x = left + index * slot + (slot - bar) / 2
         base = top + plot_h
@@ -51,8 +54,10 @@ def stacked_bars(data: dict, width: int = 880, height: int = 320) -> Markup:
                 f'data-status="{status["id"]}" data-count="{count}"><title>{label}</title></rect>'
             )
         if len(years) <= 20 or index % 2 == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" '
-                         f'font-size="11" fill="#455a64">{year["year"]}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{height - 10}" text-anchor="middle" '
+                f'font-size="11" fill="#455a64">{year["year"]}</text>'
+            )
     parts.append("</svg>")
     legend = "".join(
         f'<span class="ledger-legend-item"><span class="ledger-swatch" '

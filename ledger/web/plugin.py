@@ -23,8 +23,8 @@ from ..queries import (
     entity_view,
     place_view,
 )
-from .charts import stacked_bars
 from ..vocabulary import RelationKind, Status
+from .charts import stacked_bars
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
 STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
