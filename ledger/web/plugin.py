@@ -44,6 +44,8 @@ def status_badge(value: str, href: str | None = None) -> Markup:
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
+    if isinstance(value, dict) and "value" in value:  # a foreign key Datasette expanded
+        value = value["value"]
     if column in STATUS_COLUMNS and isinstance(value, str) and value in Status._value2member_map_:
         return status_badge(value, datasette.urls.row(database, "statuses", value))
     if table == "statuses" and column == "id" and value in Status._value2member_map_:
