@@ -76,6 +76,10 @@ class ClaimFacts:
     def numbers(self) -> set[int]:
         return extract_numbers(self.quote)
 
+    @property
+    def content_words(self) -> frozenset[str]:
+        return content_words(f"{self.text} {self.quote}")
+
 
 @dataclass(frozen=True)
 class Suggestion:
@@ -87,6 +91,19 @@ class Suggestion:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+STOPWORDS = frozenset(
+    "that this with from have were been their they there which while would about after before "
+    "into over under than them also said says told according other such some more most only "
+    "very what when where will because these those being between against during among upon "
+    "within without".split()
+)
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Words of four letters or more, cut to six letters as a crude stem, without stopwords."""
+    return frozenset(w[:6] for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in STOPWORDS)
 
 
 def extract_numbers(text: str) -> set[int]:
@@ -155,7 +172,10 @@ def score_pair(a: ClaimFacts, b: ClaimFacts) -> Suggestion | None:
     same_question = a.question is not None and a.question == b.question
     period = _overlap(a.about, b.about)
     wording = fuzz.token_set_ratio(a.quote, b.quote) / 100
-    meaning = fuzz.token_sort_ratio(a.text, b.text) / 100
+    words_a, words_b = a.content_words, b.content_words
+    shared_words = len(words_a & words_b) / max(1, min(len(words_a), len(words_b)))
+    # Either the same words in much the same order, or most content words shared.
+    meaning = max(fuzz.token_sort_ratio(a.text, b.text) / 100, shared_words + 0.15)
     numbers_a, numbers_b = a.numbers, b.numbers
     kinds = {a.kind, b.kind}
 

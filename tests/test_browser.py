@@ -27,3 +27,30 @@ def test_fact_checker_confirms_a_claim_in_the_browser(mini_server, page):
     assert "Unverified → Confirmed" in entry.inner_text()
     assert "The council's flood register lists 214 homes" in entry.inner_text()
     assert "Test Fact-Checker" in entry.inner_text()
+
+
+def test_editor_reads_competing_attributions_and_a_claim_page(seed_server, page):
+    page.goto(seed_server.url + "/")
+    page.click("text=competing attributions")
+    page.wait_for_url("**/-/questions")
+    block = page.locator('section[data-question="killing-of-osama-al-azizi"]')
+    assert block.locator("h2").inner_text().startswith("When and by whom was Osama al-Azizi")
+    rows = block.locator("tr.ledger-version")
+    assert rows.count() >= 2
+    outlets = {rows.nth(i).locator("td").nth(2).inner_text() for i in range(rows.count())}
+    assert {"Syria Direct", "Enab Baladi"} <= outlets
+    rows.first.locator("td a").first.click()
+    page.wait_for_url("**/ledger/claims/**")
+    # The quote is highlighted inside its paragraph, and the contradiction is side by side.
+    mark = page.locator("mark.ledger-quote")
+    assert mark.is_visible()
+    paragraph = page.locator(".ledger-quote-in-context blockquote").inner_text()
+    assert mark.inner_text() in paragraph and len(paragraph) > len(mark.inner_text())
+    contradicts = page.locator('.ledger-relation-group[data-kind="contradicts"]')
+    assert contradicts.is_visible()
+    assert "February" in contradicts.inner_text() or "January" in contradicts.inner_text()
+    assert (
+        page.locator(".ledger-question-link a")
+        .get_attribute("href")
+        .endswith("#killing-of-osama-al-azizi")
+    )

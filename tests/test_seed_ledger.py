@@ -20,8 +20,9 @@ def rows(db, sql, *params):
 
 def test_every_quote_matches_its_document_at_its_offsets(seed_db):
     for claim_id, quote, start, end, text in rows(
-        seed_db, "SELECT c.id, c.quote, c.anchor_start, c.anchor_end, d.text FROM claims c "
-        "JOIN documents d ON d.id = c.document_id"
+        seed_db,
+        "SELECT c.id, c.quote, c.anchor_start, c.anchor_end, d.text FROM claims c "
+        "JOIN documents d ON d.id = c.document_id",
     ):
         assert text[start:end] == quote, claim_id
 
@@ -29,8 +30,9 @@ def test_every_quote_matches_its_document_at_its_offsets(seed_db):
 def test_every_alias_finds_claims_about_its_entity(seed_db):
     involved = {}
     for entity_id, claim_id in rows(
-        seed_db, "SELECT speaker_id, id FROM claims UNION SELECT entity_id, claim_id FROM "
-        "claim_subjects UNION SELECT entity_id, claim_id FROM claim_relays"
+        seed_db,
+        "SELECT speaker_id, id FROM claims UNION SELECT entity_id, claim_id FROM "
+        "claim_subjects UNION SELECT entity_id, claim_id FROM claim_relays",
     ):
         involved.setdefault(entity_id, set()).add(claim_id)
     missing = []
@@ -44,23 +46,32 @@ def test_every_alias_finds_claims_about_its_entity(seed_db):
 
 
 def test_jasim_finds_the_claims_about_jassim(seed_db):
-    about = {c for (c,) in rows(seed_db, "SELECT claim_id FROM claim_places "
-                                         "WHERE place_id = 'jassim'")}
+    about = {
+        c for (c,) in rows(seed_db, "SELECT claim_id FROM claim_places WHERE place_id = 'jassim'")
+    }
     assert about and about <= {r["id"] for r in search_claims(seed_db, "Jasim", limit=1000)}
 
 
 def test_relation_endpoints_exist_and_differ(seed_db):
-    assert rows(seed_db, "SELECT count(*) FROM relations r LEFT JOIN claims a ON a.id = "
-                         "r.claim_id LEFT JOIN claims b ON b.id = r.other_claim_id "
-                         "WHERE a.id IS NULL OR b.id IS NULL OR a.id = b.id") == [(0,)]
-    cross = rows(seed_db, "SELECT count(*) FROM relations r JOIN claims a ON a.id = r.claim_id "
-                          "JOIN claims b ON b.id = r.other_claim_id "
-                          "WHERE a.document_id != b.document_id")[0][0]
+    assert rows(
+        seed_db,
+        "SELECT count(*) FROM relations r LEFT JOIN claims a ON a.id = "
+        "r.claim_id LEFT JOIN claims b ON b.id = r.other_claim_id "
+        "WHERE a.id IS NULL OR b.id IS NULL OR a.id = b.id",
+    ) == [(0,)]
+    cross = rows(
+        seed_db,
+        "SELECT count(*) FROM relations r JOIN claims a ON a.id = r.claim_id "
+        "JOIN claims b ON b.id = r.other_claim_id "
+        "WHERE a.document_id != b.document_id",
+    )[0][0]
     assert cross >= 30
 
 
 def test_no_orphan_entity_or_place(seed_db):
-    orphans = rows(seed_db, """
+    orphans = rows(
+        seed_db,
+        """
         SELECT id FROM entities e WHERE id NOT IN (SELECT id FROM outlets)
           AND NOT EXISTS (SELECT 1 FROM claims WHERE speaker_id = e.id)
           AND NOT EXISTS (SELECT 1 FROM claim_subjects WHERE entity_id = e.id)
@@ -68,13 +79,17 @@ def test_no_orphan_entity_or_place(seed_db):
           AND NOT EXISTS (SELECT 1 FROM affiliations WHERE affiliated_id = e.id)
         UNION ALL
         SELECT id FROM places p WHERE NOT EXISTS (SELECT 1 FROM claim_places
-                                                  WHERE place_id = p.id)""")
+                                                  WHERE place_id = p.id)""",
+    )
     assert orphans == []
 
 
 def test_seed_statuses_are_journaled_with_evidence(seed_db):
-    unjournaled = rows(seed_db, "SELECT id FROM claims c WHERE status != 'unverified' AND NOT "
-                                "EXISTS (SELECT 1 FROM journal j WHERE j.claim_id = c.id)")
+    unjournaled = rows(
+        seed_db,
+        "SELECT id FROM claims c WHERE status != 'unverified' AND NOT "
+        "EXISTS (SELECT 1 FROM journal j WHERE j.claim_id = c.id)",
+    )
     assert unjournaled == []
     assert rows(seed_db, "SELECT count(*) FROM journal WHERE evidence = '[]'") == [(0,)]
 
