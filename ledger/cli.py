@@ -620,6 +620,139 @@ def import_claimreview(
         )
 
 
+@app.command("add-document")
+def add_document(
+    source: Annotated[Path, typer.Argument(help="The article as a UTF-8 text file.")],
+    outlet: Annotated[str, typer.Option(help="The publishing outlet's id (seeds/outlets.yml).")],
+    title: Annotated[str, typer.Option(help="The headline.")],
+    published: Annotated[str, typer.Option(help="Publication date, EDTF (2024-02-13, 2022-11?).")],
+    url: Annotated[str | None, typer.Option(help="Where it was published.")] = None,
+    doc_id: Annotated[
+        str | None,
+        typer.Option("--id", help="Document id (default: made from outlet, date and title)."),
+    ] = None,
+    author: Annotated[list[str] | None, typer.Option(help="A byline; repeat for several.")] = None,
+    seeds: SeedsOption = DEFAULT_SEEDS,
+) -> None:
+    """Archive an article under seeds/documents/ with its sha256 and write its YAML."""
+    from .drafts import add_document as archive
+
+    try:
+        path = archive(seeds, source, outlet, title, published, url, doc_id, tuple(author or ()))
+    except LedgerError as error:
+        raise _fail(error) from None
+    out.print(
+        f"wrote {path} and its text; next: ledger extract {path.with_suffix('.txt')} --format yaml",
+        highlight=False,
+    )
+
+
+@app.command()
+def extract(
+    source: Annotated[Path, typer.Argument(help="A plain-text news article (UTF-8).")],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", help="json: spans for scripts; yaml: a draft of the document's claims."
+        ),
+    ] = ("json"),
+    seeds: SeedsOption = DEFAULT_SEEDS,
+) -> None:
+    """Propose attributed claims: source, cue and content spans, direct and indirect speech.
+
+    With --format yaml on an archived document (see add-document), writes the draft claims
+    into its YAML and new speakers into seeds/entities/, for a person to edit; `ledger check`
+    accepts the draft as written. Offsets are code points of the UTF-8 text, end exclusive.
+    """
+    from .drafts import write_draft
+    from .extract import Directory
+    from .extract import extract as propose
+
+    try:
+        if output_format == "yaml":
+            summary = write_draft(seeds, source)
+            out.print(
+                f"drafted {summary['claims']} claims and {summary['entities']} new "
+                f"speakers into {', '.join(summary['files'])}",
+                highlight=False,
+            )
+            return
+        if output_format != "json":
+            raise LedgerError(f"unknown format {output_format!r} (json or yaml)")
+        try:
+            text = source.read_bytes().decode("utf-8")
+        except OSError as exc:
+            raise LedgerError(f"{source}: cannot read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise LedgerError(f"{source}: not UTF-8 text") from None
+        directory = Directory()
+        if Path(seeds).is_dir():
+            try:
+                directory = Directory.from_ledger(building.check(seeds))
+            except SeedErrors:
+                err.print("note: the seeds do not load; sources are not resolved to entities")
+        proposals = propose(text, directory)
+    except LedgerError as error:
+        raise _fail(error) from None
+    _print_json(
+        [
+            {
+                "content": p.as_json()["content"],
+                "source": p.as_json()["source"],
+                "cue": p.as_json()["cue"],
+                "speaker_entity": p.speaker_entity,
+                "speaker_name": p.speaker_name,
+                "told": p.told,
+                "anonymity_reason": p.anonymity_reason,
+                "mode": p.mode,
+            }
+            for p in proposals
+        ]
+    )
+
+
+bench_app = typer.Typer(
+    help="Benchmarks: extraction quality and speed; scale.", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("extract")
+def bench_extract(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> None:
+    """Extraction against the curated seed ledger: precision, recall, source accuracy, speed."""
+    from .extract_eval import evaluate
+
+    try:
+        result = evaluate(seeds)
+    except LedgerError as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(result)
+        return
+    table = Table(title=f"ledger extract on {len(result['documents'])} seed documents")
+    for column in ("claims", "curated", "found", "recall", "right source", "recall w/ source"):
+        table.add_column(column, justify="right")
+    for mode in ("direct", "indirect"):
+        r = result[mode]
+        table.add_row(
+            mode,
+            str(r["curated"]),
+            str(r["found"]),
+            f"{r['recall']:.3f}",
+            f"{r['source_accuracy']:.3f}",
+            f"{r['recall_with_right_source']:.3f}",
+        )
+    out.print(table)
+    out.print(
+        f"precision {result['precision']:.3f} ({result['proposals']} proposals); "
+        f"{result['outlet_statements_not_sought']} outlet statements not sought; "
+        f"{result['words_per_second']:,} words per second; one "
+        f"{result['long_article_words']:,}-word article in "
+        f"{result['long_article_seconds']:.3f} s",
+        highlight=False,
+    )
+
+
 journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
 

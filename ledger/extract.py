@@ -511,6 +511,8 @@ class _Resolver:
         start = region.start + raw.index(body, cut)
         chunk_text, chunk_start = self._subject_chunk(body, start)
         words = chunk_text.split()
+        if chunk_text.lower() in NOT_SOURCES:
+            return None, None  # "few believe ...": a generalisation, not a source
         known = self.directory.entity(chunk_text)
         if known is not None:
             span = Span(chunk_start, chunk_start + len(chunk_text), chunk_text)
@@ -528,7 +530,7 @@ class _Resolver:
             + r"))\b",
             chunk_text,
         )
-        if role and len(chunk_text.split()) <= 5:
+        if role and len(chunk_text.split()) <= 5 and not find_names(chunk_text[role.end() :], 0):
             span = Span(chunk_start, chunk_start + role.end(), chunk_text[: role.end()])
             noun = role.group(2)
             speaker = self.last(lambda s: noun in s.context.lower()) or self.last()
@@ -611,6 +613,25 @@ def _is_description(chunk: str, name: Span, chunk_start: int) -> bool:
 
 # -- attribution ---------------------------------------------------------------------------
 
+NOT_SOURCES = {
+    "few",
+    "many",
+    "some",
+    "others",
+    "nobody",
+    "no one",
+    "everyone",
+    "people",
+    "most",
+    "all",
+    "none",
+    "anyone",
+    "someone",
+    "it",
+    "this",
+    "that",
+    "there",
+}
 PASSIVE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+$")
 
 
@@ -673,8 +694,8 @@ class Extractor:
                     for s, e in segments
                     if s < s_end and e > s_start
                 )
-                if covered > 0.5 * (s_end - s_start):
-                    continue  # the quotations are handled below, whole
+                if covered:
+                    continue  # a sentence holding a quotation: handled below, with it
                 found = self._indirect_sentence(text, s_start, s_end, segments, resolver)
                 if found is None and para_speaker is not None:
                     found = self._continuation(text, s_start, s_end, para_speaker)
@@ -733,7 +754,13 @@ class Extractor:
             text.rfind(". ", left_start, quote.start), text.rfind("? ", left_start, quote.start)
         )
         left_start = left_sentence + 2 if left_sentence != -1 else left_start
-        for lo, hi, side in ((quote.end, right_end, "after"), (left_start, quote.start, "before")):
+        sides = [(quote.end, right_end, "after"), (left_start, quote.start, "before")]
+        if re.search(
+            "(?:" + CUE.pattern + r")(?:\s+[A-Z][\w ]{0,40})?\s*[:,]?\s*[“\"]?$",
+            text[left_start : quote.start],
+        ):
+            sides.reverse()  # "X said: “...”": the speaker is named before the quote
+        for lo, hi, side in sides:
             cues = _cues(text, lo, hi, segments)
             if not cues:
                 continue
@@ -781,24 +808,47 @@ class Extractor:
             cue_end, told = _told(text, cue_end, end)
         cue_span = Span(cue.start(), cue_end, text[cue.start() : cue_end])
         after = text[cue_end:end].strip(" .,")
-        comma = text.rfind(", ", start, cue.start())
+        commas = [m.start() for m in re.finditer(r",\s", text[start : cue.start()])]
         participle = re.match(r"\s*,\s*[a-z]+ing\b", text[cue_end:end])
+        short_after = len(after.split()) <= 5 or (
+            len(after.split()) <= 10
+            and re.match(r"\s*[A-Z]|\s*(?:in|on|at|from|during)\b", text[cue_end:end]) is not None
+        )
         tail = (
-            comma != -1
-            and (len(after.split()) <= 10 or participle)
+            commas
+            and (short_after or participle)
             and not re.match(r"\s*(?:that\b|,\s*(?!\w+ing\b))", text[cue_end:end])
         )
-        if tail:  # "CONTENT, SOURCE said." or "CONTENT, said SOURCE."
-            region = Span(comma + 2, cue.start(), text[comma + 2 : cue.start()])
-            if not region.text.strip():
-                name = re.match(r"\s*([^,.]+)", text[cue_end:end])
-                if name is None:
-                    return None
-                region = Span(cue_end + name.start(1), cue_end + name.end(1), name.group(1))
-            if len(region.text.split()) <= 12:
+        if tail:  # "CONTENT, SOURCE said." / "CONTENT, said SOURCE." / "..., X, who ..., said."
+            index = len(commas) - 1
+            comma = start + commas[index]
+            region_text = text[comma + 2 : cue.start()]
+            inverted = (
+                bool(after)
+                and len(after.split()) <= 6
+                and re.match(r"\s*[A-Z]", text[cue_end:end]) is not None
+            )  # "..., said Tamimi."
+            while index > 0 and (
+                not region_text.strip()
+                and not inverted
+                or re.match(r"\s*(?:who|whose|which)\b", region_text)
+            ):
+                index -= 1
+                comma = start + commas[index]
+                region_text = text[comma + 2 : cue.start()]
+            region = Span(comma + 2, cue.start(), region_text)
+            if not region_text.strip():
+                name = re.match(r"\s*([A-Z][^,.]*)", text[cue_end:end])
+                if name is None or len(name.group(1).split()) > 6:
+                    region = None
+                else:
+                    region = Span(cue_end + name.start(1), cue_end + name.end(1), name.group(1))
+            if region is not None and re.match(r"\s*(?:who|whose|which)\b", region.text):
+                region = None  # only a relative clause before the cue: not this construction
+            if region is not None and len(region.text.split()) <= 25:
                 source, speaker = resolver.resolve(region, sentence)
                 content_start, content_end = _strip(text, start, comma)
-                if content_end - content_start >= 15:
+                if source is not None and content_end - content_start >= 15:
                     return self._proposal(
                         text,
                         (content_start, content_end),
@@ -882,6 +932,11 @@ class Extractor:
 def _anonymity(text: str, start: int, end: int) -> str | None:
     match = ANONYMITY.search(text, start, end)
     return match.group(0).strip() if match else None
+
+
+def _only_quote(text: str, start: int, end: int) -> bool:
+    line = text[start:end].strip()
+    return line[:1] in OPEN_QUOTES and line[-1:] in CLOSE_QUOTES
 
 
 def _is_pull_quote(text: str, line: str) -> bool:

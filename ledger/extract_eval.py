@@ -72,7 +72,16 @@ def evaluate(seeds_dir: Path) -> dict:
                 if any(_same_source(p, claim.speaker) for p in matches):
                     totals[mode][2] += 1
         per_document[document.id] = doc_counts
+    # Speed on one long article: the five reports joined (about 11,000 words), best of 5.
+    joined = "\n\n".join(d.text for d in ledger.documents)
+    timings = []
+    for _ in range(5):
+        began = time.perf_counter()
+        extract(joined, directory)
+        timings.append(time.perf_counter() - began)
     result = {
+        "long_article_words": len(joined.split()),
+        "long_article_seconds": round(min(timings), 4),
         "precision": round(proposals_correct / proposals_total, 3) if proposals_total else 0.0,
         "proposals": proposals_total,
         "outlet_statements_not_sought": own_statements,

@@ -1,0 +1,287 @@
+"""`ledger extract` and `ledger add-document`: tricky constructions, exact offsets, drafts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger.build import check
+from ledger.cli import app
+from ledger.extract import Directory, extract
+
+from .conftest import SEEDS
+
+runner = CliRunner()
+
+
+def spans_are_exact(text, proposals):
+    for p in proposals:
+        for span in (p.content, p.source, p.cue):
+            if span is not None:
+                assert text[span.start : span.end] == span.text
+
+
+def only(text, directory=None):
+    proposals = extract(text, directory)
+    spans_are_exact(text, proposals)
+    return proposals
+
+
+def by_content(proposals, words):
+    found = [p for p in proposals if words in p.content.text]
+    assert found, [p.content.text for p in proposals]
+    return found[0]
+
+
+def test_speaker_after_the_quote_with_outlet():
+    text = (
+        '"The cells are underreporting their attacks for security reasons," '
+        "Karim Haddad, a researcher at the Levant Institute, told The Daily Example.\n"
+    )
+    p = by_content(only(text), "underreporting")
+    assert p.mode == "direct"
+    assert p.source.text == "Karim Haddad"
+    assert p.cue.text == "told The Daily Example"
+    assert p.content.text == "The cells are underreporting their attacks for security reasons"
+
+
+def test_speaker_before_the_quote_and_said_then_name():
+    text = (
+        "Mona Salem said: “The council ignored every warning we sent in March.”\n\n"
+        "“Nobody listened to the engineers at the dam,” said Omar Aziz.\n"
+    )
+    proposals = only(text)
+    assert by_content(proposals, "ignored every warning").source.text == "Mona Salem"
+    assert by_content(proposals, "Nobody listened").source.text == "Omar Aziz"
+
+
+def test_speaker_inside_a_quote_covers_both_halves():
+    text = (
+        "“The factions handed over sixty commanders in the town centre,” Abu Khalil said. "
+        "“Forty of them were released within a month.”\n"
+    )
+    proposals = only(text)
+    assert by_content(proposals, "handed over sixty").source.text == "Abu Khalil"
+    assert by_content(proposals, "Forty of them").speaker_name == "Abu Khalil"
+
+
+def test_quote_spanning_several_paragraphs():
+    text = (
+        "The analyst Lina Farouk said “the group lost its territory but kept its networks.\n\n"
+        "“It pays informants in every town and collects taxes from traders.\n\n"
+        "“That money buys it time,” she added.\n"
+    )
+    proposals = only(text)
+    assert by_content(proposals, "pays informants").speaker_name == "Lina Farouk"
+    assert by_content(proposals, "buys it time").speaker_name == "Lina Farouk"
+
+
+def test_indirect_speech_with_that_and_surname_later():
+    text = (
+        "Ahmad Nasser, a lawyer from the city, told The Daily Example that the court had "
+        "released twelve detainees without trial.\n\n"
+        "Nasser said the releases were ordered by the local security branch.\n\n"
+        "He added that none of the families had been told in advance.\n"
+    )
+    proposals = only(text)
+    first = by_content(proposals, "released twelve detainees")
+    assert first.mode == "indirect" and first.source.text == "Ahmad Nasser"
+    assert first.told is None  # no such outlet in an empty directory
+    assert by_content(proposals, "ordered by the local security").speaker_name == "Ahmad Nasser"
+    later = by_content(proposals, "none of the families")
+    assert later.source.text == "He" and later.speaker_name == "Ahmad Nasser"
+
+
+def test_according_to_before_and_after():
+    text = (
+        "According to the regional monitor, 226 people were killed in the province in 2021.\n\n"
+        "The convoy was attacked twice on the same road last week, according to local "
+        "residents.\n"
+    )
+    proposals = only(text)
+    assert by_content(proposals, "226 people").source.text == "the regional monitor"
+    after = by_content(proposals, "convoy was attacked")
+    assert after.source.text == "local residents" and after.cue.text == "according to"
+
+
+def test_tail_attribution_and_anonymous_source_with_reason():
+    text = (
+        "The militants had used the farmhouse as a depot for months, a former opposition "
+        "commander, whose name he withheld for security reasons, told The Daily Example.\n"
+    )
+    p = by_content(only(text), "used the farmhouse")
+    assert p.anonymous
+    assert p.source.text.startswith("a former opposition commander")
+    assert "withheld for security reasons" in p.anonymity_reason
+
+
+def test_role_noun_refers_back_to_the_speaker():
+    text = (
+        "Researcher Sami Qadri told The Daily Example that the desert suits the group.\n\n"
+        "The researcher believes that tribal ties give it freedom of movement there.\n"
+    )
+    p = by_content(only(text), "tribal ties")
+    assert p.speaker_name == "Sami Qadri"
+    assert p.source.text == "The researcher"
+
+
+def test_sources_resolve_to_known_entities_by_alias(seed_db):
+    ledger = check(SEEDS)
+    directory = Directory.from_ledger(ledger)
+    text = "Harfoush fled the city, Abazeid told Syria Direct on Monday afternoon.\n"
+    p = by_content(only(text, directory), "Harfoush fled")
+    assert p.speaker_entity == "ahmad-abazeid"
+    assert p.told == "syria-direct"
+
+
+def test_page_furniture_yields_nothing():
+    text = (
+        "Share this article\n\nA fighter in Daraa (Edited by Enab Baladi)\n\n"
+        "A fighter in Daraa (Edited by Enab Baladi)\n\nFollow him on Twitter: @someone\n\n"
+        "Support Enab Baladi..\n\n$1 a month makes a difference..\n\nClick here to support\n"
+    )
+    assert extract(text) == []
+
+
+def test_generalisations_are_not_sources():
+    assert extract("Few believe the book is closed on this group after the raid last week.\n") == []
+
+
+def test_offsets_are_code_points_with_arabic_and_emoji():
+    text = (
+        "النسخة العربية 🙂\n\n“The raid killed eight members of the cell,” "
+        "Walid Saadi told The Daily Example.\n"
+    )
+    p = by_content(only(text), "raid killed")
+    assert text[p.content.start : p.content.end] == p.content.text
+
+
+def test_every_seed_document_gives_exact_spans():
+    for document in check(SEEDS).documents:
+        spans_are_exact(document.text, extract(document.text))
+
+
+def test_cli_json_schema(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text(
+        "“Prices doubled in a week,” Rami Odeh told The Daily Example.\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["extract", str(article), "--seeds", str(tmp_path / "none")])
+    assert result.exit_code == 0, result.output
+    [item] = json.loads(result.stdout)
+    assert {"content", "source", "cue", "speaker_entity"} <= set(item)
+    text = article.read_text(encoding="utf-8")
+    for key in ("content", "source", "cue"):
+        assert text[item[key]["start"] : item[key]["end"]] == item[key]["text"]
+
+
+@pytest.fixture
+def seeds_copy(tmp_path):
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def test_add_document_then_yaml_draft_passes_check(seeds_copy, tmp_path):
+    article = tmp_path / "article.txt"
+    article.write_text(
+        "Clashes in Saida\n\n"
+        "“The brigade raided the group's headquarters after two of its leaders were shot,” "
+        "Abu Hamza, a commander in the brigade, told Enab Baladi.\n\n"
+        "A local activist, who asked not to be named for fear of reprisals, said the group had "
+        "received weapons from an intelligence officer.\n\n"
+        "Share this article\n",
+        encoding="utf-8",
+    )
+    added = runner.invoke(
+        app,
+        [
+            "add-document",
+            str(article),
+            "--outlet",
+            "enab-baladi",
+            "--title",
+            "Clashes in Saida",
+            "--published",
+            "2022-05~",
+            "--seeds",
+            str(seeds_copy),
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    archived = next((seeds_copy / "documents").glob("enab-baladi-2022-05-clashes*.txt"))
+    drafted = runner.invoke(
+        app, ["extract", str(archived), "--format", "yaml", "--seeds", str(seeds_copy)]
+    )
+    assert drafted.exit_code == 0, drafted.output
+    ledger = check(seeds_copy)
+    drafts = [c for c in ledger.claims if c.document == archived.stem]
+    assert len(drafts) == 2
+    assert all(c.drafted_by and c.status.value == "unverified" for c in drafts)
+    anonymous = next(
+        e
+        for e in ledger.entities
+        if e.kind.value == "anonymous" and e.id.startswith("a-local-activist")
+    )
+    assert "for fear of reprisals" in anonymous.anonymity_reason
+    again = runner.invoke(
+        app, ["extract", str(archived), "--format", "yaml", "--seeds", str(seeds_copy)]
+    )
+    assert again.exit_code == 1 and "already has claims" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--outlet", "nope", "--title", "t", "--published", "2024"], "unknown outlet 'nope'"),
+        (["--outlet", "sohr", "--title", "t", "--published", "2024-13"], "not a valid EDTF date"),
+    ],
+)
+def test_add_document_refuses_bad_input_and_writes_nothing(seeds_copy, tmp_path, args, message):
+    article = tmp_path / "a.txt"
+    article.write_text("Some text.\n", encoding="utf-8")
+    before = sorted(p.name for p in (seeds_copy / "documents").iterdir())
+    result = runner.invoke(app, ["add-document", str(article), *args, "--seeds", str(seeds_copy)])
+    assert result.exit_code == 1 and message in result.output
+    assert sorted(p.name for p in (seeds_copy / "documents").iterdir()) == before
+
+
+def test_add_document_refuses_non_utf8_and_duplicates(seeds_copy, tmp_path):
+    binary = tmp_path / "latin1.txt"
+    binary.write_bytes("caf\xe9".encode("latin-1"))
+    result = runner.invoke(
+        app,
+        [
+            "add-document",
+            str(binary),
+            "--outlet",
+            "sohr",
+            "--title",
+            "t",
+            "--published",
+            "2024",
+            "--seeds",
+            str(seeds_copy),
+        ],
+    )
+    assert result.exit_code == 1 and "not UTF-8 text" in result.output
+    existing = seeds_copy / "documents" / "syria-direct-2024-02-13.txt"
+    result = runner.invoke(
+        app,
+        [
+            "add-document",
+            str(existing),
+            "--outlet",
+            "syria-direct",
+            "--title",
+            "t",
+            "--published",
+            "2024-02-13",
+            "--seeds",
+            str(seeds_copy),
+        ],
+    )
+    assert result.exit_code == 1 and "already in the seeds as document" in result.output
