@@ -13,8 +13,10 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_context
 
 from .vocabulary import JournalAction, RelationKind, Status
 
@@ -50,15 +52,22 @@ JOURNAL_SCHEMA = (
       prev_hash TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE
     )""",
-    "CREATE INDEX journal_claim_id ON journal(claim_id)",
-    "CREATE INDEX journal_action ON journal(action)",
-    "CREATE INDEX journal_actor_id ON journal(actor_id)",
     """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
     BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: UPDATE refused'); END""",
     """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
     BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: DELETE refused'); END""",
 )
 """The journal table; its triggers make SQLite itself refuse edits and deletions."""
+
+JOURNAL_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS journal_claim_id ON journal(claim_id)",
+    "CREATE INDEX IF NOT EXISTS journal_action ON journal(action)",
+    "CREATE INDEX IF NOT EXISTS journal_actor_id ON journal(actor_id)",
+    # The other claim of a relation entry, so a claim's history is found from either side.
+    "CREATE INDEX IF NOT EXISTS journal_other_claim ON journal("
+    "json_extract(coalesce(new_value, old_value), '$.other')) "
+    "WHERE action IN ('relate', 'unrelate')",
+)
 
 
 @dataclass(frozen=True)
@@ -79,12 +88,11 @@ class Entry:
     hash: str | None = None
 
     def hashed(self) -> dict:
-        fields = asdict(self)
-        return {name: fields[name] for name in HASHED_FIELDS}
+        return {name: getattr(self, name) for name in HASHED_FIELDS}
 
     def as_row(self) -> dict:
-        row = asdict(self)
-        row["evidence"] = json.dumps(self.evidence, ensure_ascii=False)
+        row = dict(self.__dict__)  # not asdict(): it deep-copies, too slow for bulk loads
+        row["evidence"] = evidence_json(self.evidence)
         return row
 
     @classmethod
@@ -94,11 +102,76 @@ class Entry:
         return cls(**{k: values[k] for k in cls.__dataclass_fields__})
 
 
+_encode = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
+
+
+def evidence_json(evidence: list[str]) -> str:
+    """Evidence as stored and hashed: compact JSON."""
+    return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
+
+
+def canonical(
+    seq,
+    claim_id,
+    action,
+    old_value,
+    new_value,
+    actor_id,
+    recorded_at,
+    rationale,
+    evidence,
+    origin,
+    prev_hash,
+) -> str:
+    """The JSON an entry's hash covers: its fields and prev_hash, keys sorted, no spaces.
+
+    Equal to json.dumps(..., sort_keys=True, separators=(",", ":"), ensure_ascii=False) of
+    those fields, with ``evidence`` as its stored compact JSON (a test checks); written out
+    by hand because the audit recomputes it for every entry.
+    """
+    return (
+        '{"action":'
+        + _encode(action)
+        + ',"actor_id":'
+        + _encode(actor_id)
+        + ',"claim_id":'
+        + _encode(claim_id)
+        + ',"evidence":'
+        + evidence
+        + ',"new_value":'
+        + ("null" if new_value is None else _encode(new_value))
+        + ',"old_value":'
+        + ("null" if old_value is None else _encode(old_value))
+        + ',"origin":'
+        + _encode(origin)
+        + ',"prev_hash":'
+        + _encode(prev_hash)
+        + ',"rationale":'
+        + _encode(rationale)
+        + ',"recorded_at":'
+        + _encode(recorded_at)
+        + ',"seq":'
+        + str(seq)
+        + "}"
+    )
+
+
 def entry_hash(entry: Entry, prev_hash: str) -> str:
     """SHA-256 over the entry's canonical JSON (sorted keys, no spaces, UTF-8)."""
-    payload = {**entry.hashed(), "prev_hash": prev_hash}
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    text = canonical(
+        entry.seq,
+        entry.claim_id,
+        entry.action,
+        entry.old_value,
+        entry.new_value,
+        entry.actor_id,
+        entry.recorded_at,
+        entry.rationale,
+        evidence_json(entry.evidence),
+        entry.origin,
+        prev_hash,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def utc_now() -> str:
@@ -131,8 +204,8 @@ def append(conn: sqlite3.Connection, entry: Entry) -> Entry:
     """Chain and insert one entry; the caller holds the write transaction."""
     last = conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-    chained = Entry(**{**asdict(entry), "seq": seq, "prev_hash": prev_hash, "hash": None})
-    final = Entry(**{**asdict(chained), "hash": entry_hash(chained, prev_hash)})
+    chained = replace(entry, seq=seq, prev_hash=prev_hash, hash=None)
+    final = replace(chained, hash=entry_hash(chained, prev_hash))
     row = final.as_row()
     columns = ", ".join(row)
     conn.execute(
@@ -260,8 +333,9 @@ def entries(conn: sqlite3.Connection, claim_id: str | None = None) -> list[Entry
     cursor = conn.execute(
         "SELECT * FROM journal ORDER BY seq"
         if claim_id is None
-        else "SELECT * FROM journal WHERE claim_id = :id OR (action IN ('relate', 'unrelate') "
-        "AND json_extract(coalesce(new_value, old_value), '$.other') = :id) ORDER BY seq",
+        else "SELECT * FROM journal WHERE claim_id = :id UNION SELECT * FROM journal "
+        "WHERE action IN ('relate', 'unrelate') AND "
+        "json_extract(coalesce(new_value, old_value), '$.other') = :id ORDER BY seq",
         {} if claim_id is None else {"id": claim_id},
     )
     names = [c[0] for c in cursor.description]
@@ -280,128 +354,247 @@ class AuditReport:
         return not self.problems
 
 
-def audit(conn: sqlite3.Connection) -> AuditReport:
+PARALLEL_FROM = 200_000
+"""Journals longer than this are hashed by two processes at once (the machine has 2 cores)."""
+
+
+def audit(conn: sqlite3.Connection, workers: int | None = None) -> AuditReport:
     """Recompute the hash chain and check every invariant; report the first bad entry."""
-    problems: list[str] = []
-    first_bad: int | None = None
+    problems: list[tuple[int | None, str]] = []
+    count, last_seq = conn.execute("SELECT count(*), max(seq) FROM journal").fetchone()
+    path = _database_file(conn)
+    workers = workers or (2 if count > PARALLEL_FROM and path else 1)
+    if workers > 1:
+        # Hash the chain in worker processes while this one checks the tables.
+        bounds = _split(last_seq or 0, workers)
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            futures = [pool.submit(_verify_range, path, lo, hi) for lo, hi in bounds]
+            problems.extend(_invariants(conn))
+            parts = [future.result() for future in futures]
+    else:
+        parts = [_verify_rows(conn, 0, last_seq or 0)]
+        problems.extend(_invariants(conn))
+    expected_prev, expected_seq = GENESIS_HASH, 1
+    for part in parts:
+        problems.extend(part.problems)
+        if part.count == 0:
+            continue
+        if part.first_seq != expected_seq:
+            problems.append(
+                (
+                    part.first_seq,
+                    f"entry {part.first_seq}: sequence number out of "
+                    f"order (expected {expected_seq}); an entry was deleted or "
+                    "reordered",
+                )
+            )
+        if part.first_prev != expected_prev:
+            problems.append(
+                (
+                    part.first_seq,
+                    f"entry {part.first_seq}: prev_hash does not "
+                    "match the hash of the entry before it; an entry was deleted, "
+                    "inserted or reordered",
+                )
+            )
+        expected_prev, expected_seq = part.last_hash, part.last_seq + 1
+    seqs = [seq for seq, _ in problems if seq is not None]
+    problems.sort(key=lambda p: (p[0] is None, p[0] or 0))
+    claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
+    return AuditReport(
+        entries=count,
+        claims=claims,
+        problems=[m for _, m in problems],
+        first_bad_seq=min(seqs) if seqs else None,
+    )
 
-    def bad(seq: int | None, message: str) -> None:
-        nonlocal first_bad
-        problems.append(message)
-        if seq is not None and (first_bad is None or seq < first_bad):
-            first_bad = seq
 
+@dataclass
+class _ChainPart:
+    problems: list[tuple[int, str]]
+    count: int
+    first_seq: int | None
+    first_prev: str | None
+    last_seq: int | None
+    last_hash: str | None
+
+
+def _database_file(conn: sqlite3.Connection) -> str | None:
+    for _, name, file in conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return file or None
+    return None
+
+
+def _split(last_seq: int, workers: int) -> list[tuple[int, int]]:
+    step = last_seq // workers + 1
+    return [(i * step, min(last_seq, (i + 1) * step - 1)) for i in range(workers)]
+
+
+def _verify_range(path: str, lo: int, hi: int) -> _ChainPart:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return _verify_rows(conn, lo, hi)
+    finally:
+        conn.close()
+
+
+def _verify_rows(conn: sqlite3.Connection, lo: int, hi: int) -> _ChainPart:
+    """Check the chain within entries lo..hi: order, links and each entry's own hash."""
+    problems = []
     cursor = conn.execute(
         "SELECT seq, claim_id, action, old_value, new_value, actor_id, recorded_at, rationale, "
-        "evidence, origin, prev_hash, hash FROM journal ORDER BY seq"
+        "evidence, origin, prev_hash, hash FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq",
+        (lo, hi),
     )
-    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
+    sha256, count = hashlib.sha256, 0
+    first_seq = first_prev = expected_prev = expected_seq = None
+    for (
+        seq,
+        claim_id,
+        action,
+        old,
+        new,
+        actor,
+        at,
+        rationale,
+        evidence,
+        origin,
+        prev,
+        digest,
+    ) in cursor:
+        if count == 0:
+            first_seq, first_prev = seq, prev
+        else:
+            if seq != expected_seq:
+                problems.append(
+                    (
+                        seq,
+                        f"entry {seq}: sequence number out of order (expected "
+                        f"{expected_seq}); an entry was deleted or reordered",
+                    )
+                )
+            if prev != expected_prev:
+                problems.append(
+                    (
+                        seq,
+                        f"entry {seq}: prev_hash does not match the hash of the "
+                        "entry before it; an entry was deleted, inserted or "
+                        "reordered",
+                    )
+                )
+        count += 1
+        text = canonical(
+            seq, claim_id, action, old, new, actor, at, rationale, evidence, origin, prev
+        )
+        if sha256(text.encode("utf-8")).hexdigest() != digest:
+            problems.append(
+                (seq, f"entry {seq}: hash does not match its contents; the entry was edited")
+            )
+        expected_prev, expected_seq = digest, seq + 1
+    last_seq = expected_seq - 1 if expected_seq is not None else None
+    return _ChainPart(problems, count, first_seq, first_prev, last_seq, expected_prev)
+
+
+def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
+    """The tables agree with the journal: statuses, grades and relations."""
+    problems: list[tuple[int | None, str]] = []
+    valid_statuses = {s.value for s in Status}
+    unverified = Status.UNVERIFIED.value
     last_status: dict[str, str] = {}
+    for seq, claim_id, old, new in conn.execute(
+        "SELECT seq, claim_id, old_value, new_value FROM journal WHERE action = 'status' "
+        "ORDER BY seq"
+    ):
+        if new not in valid_statuses:
+            problems.append((seq, f"entry {seq}: unknown status {new!r}"))
+        previous = last_status.get(claim_id, unverified)
+        if old != previous:
+            problems.append(
+                (
+                    seq,
+                    f"entry {seq}: old status {old!r} is not the claim's status "
+                    f"before it ({previous!r})",
+                )
+            )
+        last_status[claim_id] = new
+    # Only claims the journal touched, or that are not unverified, can disagree with it.
+    changed = dict(conn.execute("SELECT id, status FROM claims WHERE status != ?", (unverified,)))
+    for claim_id in sorted(set(changed) | set(last_status)):
+        status = changed.get(claim_id, unverified)
+        expected = last_status.get(claim_id, unverified)
+        if status != expected:
+            anchor = conn.execute(
+                "SELECT max(seq) FROM journal WHERE claim_id = ? AND action = 'status'",
+                (claim_id,),
+            ).fetchone()[0]
+            problems.append(
+                (
+                    anchor,
+                    f"claim {claim_id}: status is {status!r} but the journal last says "
+                    f"{expected!r}; it was changed outside the journal",
+                )
+            )
     live_relations: dict[tuple, int] = {}
     relation_origins: dict[tuple, str] = {}
     unrelated_seed: set[tuple] = set()
-    valid_statuses = {s.value for s in Status}
-    for row in cursor:
-        count += 1
-        entry = Entry(
-            seq=row[0],
-            claim_id=row[1],
-            action=row[2],
-            old_value=row[3],
-            new_value=row[4],
-            actor_id=row[5],
-            recorded_at=row[6],
-            rationale=row[7],
-            evidence=json.loads(row[8] or "[]"),
-            origin=row[9],
-            prev_hash=row[10],
-            hash=row[11],
-        )
-        if entry.seq != expected_seq:
-            bad(
-                entry.seq,
-                f"entry {entry.seq}: sequence number out of order "
-                f"(expected {expected_seq}); an entry was deleted or reordered",
-            )
-        if entry.prev_hash != expected_prev:
-            bad(
-                entry.seq,
-                f"entry {entry.seq}: prev_hash does not match the hash of the "
-                "entry before it; an entry was deleted, inserted or reordered",
-            )
-        recomputed = entry_hash(entry, entry.prev_hash)
-        if recomputed != entry.hash:
-            bad(
-                entry.seq,
-                f"entry {entry.seq}: hash does not match its contents; the entry was edited",
-            )
-        expected_prev, expected_seq = entry.hash, entry.seq + 1
-        if entry.action == JournalAction.STATUS.value:
-            if entry.new_value not in valid_statuses:
-                bad(entry.seq, f"entry {entry.seq}: unknown status {entry.new_value!r}")
-            previous = last_status.get(entry.claim_id, Status.UNVERIFIED.value)
-            if entry.old_value != previous:
-                bad(
-                    entry.seq,
-                    f"entry {entry.seq}: old status {entry.old_value!r} is not the "
-                    f"claim's status before it ({previous!r})",
-                )
-            last_status[entry.claim_id] = entry.new_value
-        elif entry.action in (JournalAction.RELATE.value, JournalAction.UNRELATE.value):
-            value = json.loads(entry.new_value or entry.old_value)
-            key = relation_key(value["claim"], value["kind"], value["other"])
-            if entry.action == JournalAction.RELATE.value:
-                live_relations[key] = entry.seq
-                relation_origins[key] = value["origin"]
-            else:
-                if key not in live_relations:
-                    unrelated_seed.add(key)
-                live_relations.pop(key, None)
-
-    for claim_id, status, anchor_seq in _claim_statuses(conn):
-        expected = last_status.get(claim_id, Status.UNVERIFIED.value)
-        if status != expected:
-            bad(
-                anchor_seq,
-                f"claim {claim_id}: status is {status!r} but the journal last "
-                f"says {expected!r}; it was changed outside the journal",
-            )
-    for claim_id, credibility, grade_seq in conn.execute(
-        "SELECT c.id, c.credibility, j.seq FROM claims c JOIN journal j ON j.seq = ("
-        "SELECT max(seq) FROM journal WHERE claim_id = c.id AND action = 'grade')"
+    for seq, action, old, new in conn.execute(
+        "SELECT seq, action, old_value, new_value FROM journal "
+        "WHERE action IN ('relate', 'unrelate') ORDER BY seq"
     ):
-        expected = json.loads(
-            conn.execute("SELECT new_value FROM journal WHERE seq = ?", (grade_seq,)).fetchone()[0]
-        )["credibility"]
+        value = json.loads(new or old)
+        key = relation_key(value["claim"], value["kind"], value["other"])
+        if action == "relate":
+            live_relations[key] = seq
+            relation_origins[key] = value["origin"]
+        else:
+            if key not in live_relations:
+                unrelated_seed.add(key)
+            live_relations.pop(key, None)
+    for claim_id, credibility, grade_seq, new_value in conn.execute(
+        "SELECT c.id, c.credibility, j.seq, j.new_value FROM (SELECT claim_id, max(seq) AS seq "
+        "FROM journal WHERE action = 'grade' GROUP BY claim_id) m "
+        "JOIN journal j ON j.seq = m.seq JOIN claims c ON c.id = m.claim_id"
+    ):
+        expected = json.loads(new_value)["credibility"]
         if credibility != expected:
-            bad(
-                grade_seq,
-                f"claim {claim_id}: credibility is {credibility!r} but the journal "
-                f"last says {expected!r}; it was changed outside the journal",
+            problems.append(
+                (
+                    grade_seq,
+                    f"claim {claim_id}: credibility is {credibility!r} but "
+                    f"the journal last says {expected!r}; it was changed "
+                    "outside the journal",
+                )
             )
     for key, seq, origin in _relations(conn):
         if seq is None:
             if key in unrelated_seed:
-                bad(
-                    None,
-                    f"relation {' '.join(key)} was withdrawn in the journal but is "
-                    "still in the relations table",
+                problems.append(
+                    (
+                        None,
+                        f"relation {' '.join(key)} was withdrawn in the journal "
+                        "but is still in the relations table",
+                    )
                 )
             continue
         if live_relations.get(key) != seq or relation_origins.get(key) != origin:
-            bad(
-                seq,
-                f"relation {' '.join(key)} (entry {seq}) is not what the journal says; "
-                "it was changed outside the journal",
+            problems.append(
+                (
+                    seq,
+                    f"relation {' '.join(key)} (entry {seq}) is not what the "
+                    "journal says; it was changed outside the journal",
+                )
             )
         live_relations.pop(key, None)
     for key, seq in live_relations.items():
-        bad(
-            seq,
-            f"relation {' '.join(key)} added by entry {seq} is missing from the relations table",
+        problems.append(
+            (
+                seq,
+                f"relation {' '.join(key)} added by entry {seq} is missing from "
+                "the relations table",
+            )
         )
-    claims = conn.execute("SELECT count(*) FROM claims").fetchone()[0]
-    return AuditReport(entries=count, claims=claims, problems=problems, first_bad_seq=first_bad)
+    return problems
 
 
 def relation_key(claim_id: str, kind: str, other_id: str) -> tuple[str, str, str]:
@@ -409,13 +602,6 @@ def relation_key(claim_id: str, kind: str, other_id: str) -> tuple[str, str, str
     if RelationKind(kind).symmetric and other_id < claim_id:
         claim_id, other_id = other_id, claim_id
     return (claim_id, kind, other_id)
-
-
-def _claim_statuses(conn: sqlite3.Connection) -> Iterator[tuple[str, str, int | None]]:
-    yield from conn.execute(
-        "SELECT c.id, c.status, (SELECT max(seq) FROM journal j WHERE j.claim_id = c.id "
-        "AND j.action = 'status') FROM claims c"
-    )
 
 
 def _relations(conn: sqlite3.Connection) -> Iterator[tuple[tuple, int | None, str]]:

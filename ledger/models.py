@@ -6,6 +6,7 @@ YAML against them and ``schemas/`` holds the JSON Schema generated from them.
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from functools import lru_cache
@@ -45,9 +46,25 @@ Slug = Annotated[
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-@lru_cache(maxsize=4096)
+SIMPLE_EDTF = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?([?~%]?)$")
+
+
+@lru_cache(maxsize=65536)
 def edtf_bounds(value: str) -> tuple[str, str]:
-    """The earliest and latest ISO dates an EDTF string can mean; ValueError if invalid."""
+    """The earliest and latest ISO dates an EDTF string can mean; ValueError if invalid.
+
+    Plain dates (2024, 2024-02, 2024-02-13, with ? ~ or %) are read directly, because the
+    edtf package's parser takes some 20 ms a date, too slow for a million claims; every other
+    form goes to the edtf package. A test checks both give the same bounds.
+    """
+    simple = SIMPLE_EDTF.match(value)
+    if simple:
+        year, month, day = (int(g) if g else None for g in simple.groups()[:3])
+        if not (month is not None and 21 <= month <= 24 and day is None):  # not a season
+            bounds = _simple_bounds(year, month, day)
+            if bounds is None:
+                raise ValueError(f"{value!r} is not a valid EDTF date: no such month or day")
+            return bounds
     try:
         parsed = edtf.parse_edtf(value)
     except Exception as exc:  # the edtf package raises several types for bad input
@@ -62,6 +79,20 @@ def edtf_bounds(value: str) -> tuple[str, str]:
         raise ValueError(
             f"{value!r} has an open or unknown end; give both ends of the period"
         ) from exc
+
+
+def _simple_bounds(year: int, month: int | None, day: int | None) -> tuple[str, str] | None:
+    if month is None:
+        return f"{year:04d}-01-01", f"{year:04d}-12-31"
+    if not 1 <= month <= 12:
+        return None  # not a month: a season (21-24) or an error, for the edtf package
+    last = calendar.monthrange(year, month)[1]
+    if day is None:
+        return f"{year:04d}-{month:02d}-01", f"{year:04d}-{month:02d}-{last:02d}"
+    if not 1 <= day <= last:
+        return None
+    date = f"{year:04d}-{month:02d}-{day:02d}"
+    return date, date
 
 
 def _check_edtf(value: str) -> str:

@@ -21,9 +21,15 @@ import sqlite_utils
 
 from . import journal
 from .errors import LedgerError
-from .journal import JOURNAL_SCHEMA, Entry, JournalConflict, record_seed_statuses
+from .journal import (
+    JOURNAL_INDEXES,
+    JOURNAL_SCHEMA,
+    Entry,
+    JournalConflict,
+    record_seed_statuses,
+)
 from .models import Claim, Document, Entity, Place, edtf_bounds
-from .seeds import Ledger
+from .seeds import ANCHOR_CONTEXT, Ledger
 from .vocabulary import VOCABULARIES, EntityKind, RelationOrigin
 
 Progress = Callable[[str, int], None]
@@ -57,6 +63,24 @@ FACET_INDEXES = {
 
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, foreign key and index of an empty ledger."""
+    create_tables(db)
+    create_indexes(db)
+
+
+def create_indexes(db: sqlite_utils.Database) -> None:
+    """An index on every facet, filter and join column (after a bulk load, faster)."""
+    db["relations"].create_index(
+        ["claim_id", "other_claim_id", "kind"], unique=True, if_not_exists=True
+    )
+    for table, columns in FACET_INDEXES.items():
+        for column in columns:
+            db[table].create_index([column], if_not_exists=True)
+    for statement in JOURNAL_INDEXES:
+        db.execute(statement)
+
+
+def create_tables(db: sqlite_utils.Database) -> None:
+    """Create every table, view and foreign key of an empty ledger, without indexes."""
     for table, vocabulary in VOCABULARIES.items():
         db[table].create(
             {"id": str, "label": str, "definition": str, "position": int},
@@ -249,10 +273,6 @@ def create_schema(db: sqlite_utils.Database) -> None:
             ("journal_seq", "journal", "seq"),
         ],
     )
-    db["relations"].create_index(["claim_id", "other_claim_id", "kind"], unique=True)
-    for table, columns in FACET_INDEXES.items():
-        for column in columns:
-            db[table].create_index([column], if_not_exists=True)
     db.execute(CLAIM_DETAILS_VIEW)
     db["ledger_info"].create({"key": str, "value": str}, pk="key")
     db["ledger_info"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
@@ -293,8 +313,8 @@ JOIN statuses ON statuses.id = claims.status
 def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress | None) -> None:
     """Insert every record of ``ledger`` into an empty schema."""
     step = progress or (lambda name, count: None)
-    entities = {e.id: e for e in ledger.entities}
-    places = {p.id: p for p in ledger.places}
+    entity_names, place_names = name_index(ledger.entities, ledger.places)
+    documents = {d.id: d for d in ledger.documents}
 
     _insert(
         db,
@@ -327,7 +347,15 @@ def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress |
     _insert(db, "places", (_place_row(p) for p in ledger.places), step)
     _insert(db, "questions", (q.model_dump(mode="json") for q in ledger.questions), step)
     _insert(db, "documents", (_document_row(d) for d in ledger.documents), step)
-    _insert(db, "claims", (_claim_row(c, entities, places) for c in ledger.claims), step)
+    _insert(
+        db,
+        "claims",
+        (
+            _claim_row_from(c, documents[c.document], entity_names, place_names)
+            for c in ledger.claims
+        ),
+        step,
+    )
     _insert(
         db,
         "claim_subjects",
@@ -405,42 +433,56 @@ def _document_row(document: Document) -> dict:
     return row
 
 
-def via_text(claim: Claim, entities: dict[str, Entity]) -> str | None:
+EntityNames = dict[str, tuple[str, bool]]
+"""Entity id -> ("Name | alias | ...", whether it is an anonymous source)."""
+
+
+def name_index(entities, places) -> tuple[EntityNames, dict[str, str]]:
+    """The names of every entity and place, as claim rows need them."""
+    entity_names = {
+        e.id: (" | ".join(dict.fromkeys([e.name, *e.aliases])), e.kind is EntityKind.ANONYMOUS)
+        for e in entities
+    }
+    place_names = {p.id: " | ".join(dict.fromkeys([p.name, *p.aliases])) for p in places}
+    return entity_names, place_names
+
+
+def via_text(claim: Claim, entity_names: EntityNames) -> str | None:
     """The relay chain as one readable line: 'Al-Naba relayed from security sources'."""
     if not claim.via:
         return None
-    return "; ".join(f"{entities[r.entity].name} {r.cue}" for r in claim.via)
+    return "; ".join(f"{entity_names[r.entity][0].split(' | ')[0]} {r.cue}" for r in claim.via)
 
 
-def search_names(claim: Claim, entities: dict[str, Entity], places: dict[str, Place]) -> str:
+def search_names(claim: Claim, entity_names: EntityNames, place_names: dict[str, str]) -> str:
     """Every name and alias of who and where the claim involves, so any spelling finds it."""
-    names: dict[str, None] = {}
     involved = [claim.speaker, *(s.entity for s in claim.subjects), *(r.entity for r in claim.via)]
-    for entity_id in involved:
-        entity = entities[entity_id]
-        names.update(dict.fromkeys([entity.name, *entity.aliases]))
-    for place_id in claim.places:
-        place = places[place_id]
-        names.update(dict.fromkeys([place.name, *place.aliases]))
-    return " | ".join(names)
+    parts = [entity_names[e][0] for e in involved] + [place_names[p] for p in claim.places]
+    return " | ".join(dict.fromkeys(name for part in parts for name in part.split(" | ")))
 
 
-def _claim_row(claim: Claim, entities: dict[str, Entity], places: dict[str, Place]) -> dict:
-    said = edtf_bounds(claim.said_on) if claim.said_on else (None, None)
+def _claim_row_from(
+    claim: Claim, document: Document, entity_names: EntityNames, place_names: dict[str, str]
+) -> dict:
+    """A claims row: the claim with its derived columns, completing its anchor and date."""
+    said_on = claim.said_on or document.published
+    said = edtf_bounds(said_on)
     about = edtf_bounds(claim.about) if claim.about else (None, None)
-    anchor = claim.anchor
+    start = claim.anchor.start
+    end = start + len(claim.quote)
+    text = document.text
     return {
         "id": claim.id,
         "text": claim.text,
         "quote": claim.quote,
-        "document_id": claim.document,
-        "outlet_id": claim.outlet,
+        "document_id": document.id,
+        "outlet_id": document.outlet,
         "speaker_id": claim.speaker,
         "speaker_label": claim.speaker_label,
-        "anonymous": int(entities[claim.speaker].kind is EntityKind.ANONYMOUS),
+        "anonymous": int(entity_names[claim.speaker][1]),
         "cue": claim.cue,
-        "via": via_text(claim, entities),
-        "said_on": claim.said_on,
+        "via": via_text(claim, entity_names),
+        "said_on": said_on,
         "said_on_earliest": said[0],
         "said_on_latest": said[1],
         "about": claim.about,
@@ -454,13 +496,13 @@ def _claim_row(claim: Claim, entities: dict[str, Entity], places: dict[str, Plac
         "status": claim.status.value,
         "credibility": claim.credibility.value if claim.credibility else None,
         "credibility_note": claim.credibility_note,
-        "anchor_start": anchor.start,
-        "anchor_end": anchor.end,
-        "anchor_prefix": anchor.prefix,
-        "anchor_suffix": anchor.suffix,
+        "anchor_start": start,
+        "anchor_end": end,
+        "anchor_prefix": text[max(0, start - ANCHOR_CONTEXT) : start],
+        "anchor_suffix": text[end : end + ANCHOR_CONTEXT],
         "drafted_by": claim.drafted_by,
         "note": claim.note,
-        "names": search_names(claim, entities, places),
+        "names": search_names(claim, entity_names, place_names),
     }
 
 

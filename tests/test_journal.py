@@ -406,3 +406,48 @@ def test_concurrent_appenders_lose_nothing(mini_db):
     conn = sqlite3.connect(mini_db)
     notes = {r for (r,) in conn.execute("SELECT rationale FROM journal WHERE action = 'note'")}
     assert notes == {f"worker {w} note {i}" for w in range(workers) for i in range(each)}
+
+
+def test_canonical_serialisation_is_sorted_compact_json():
+    entry = journal.Entry(
+        claim_id="c-1",
+        action="note",
+        actor_id="checker",
+        recorded_at="2024-01-01T00:00:00.000000Z",
+        rationale='quote " and ünïcode\n',
+        evidence=["https://x.org/a", "c-2"],
+        seq=7,
+        new_value=None,
+        old_value="x",
+    )
+    expected = json.dumps(
+        {**entry.hashed(), "prev_hash": "ab" * 32},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    assert (
+        journal.canonical(
+            7,
+            "c-1",
+            "note",
+            "x",
+            None,
+            "checker",
+            "2024-01-01T00:00:00.000000Z",
+            'quote " and ünïcode\n',
+            journal.evidence_json(entry.evidence),
+            "ledger",
+            "ab" * 32,
+        )
+        == expected
+    )
+
+
+def test_parallel_and_serial_audits_agree(mini_db):
+    for i in range(30):
+        actions.add_note(mini_db, "daily-200-homes", "checker", f"note {i}")
+    tamper(mini_db, "UPDATE journal SET rationale = 'forged' WHERE seq = 20")
+    conn = sqlite3.connect(mini_db)
+    serial, parallel = journal.audit(conn, workers=1), journal.audit(conn, workers=2)
+    assert serial.problems == parallel.problems and serial.first_bad_seq == 20

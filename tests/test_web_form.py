@@ -52,7 +52,7 @@ def test_fact_checker_changes_status_and_sees_history(mini_server, mini_db):
     assert 'href="https://example.org/register"' in page
     conn = sqlite3.connect(mini_db)
     entry = conn.execute("SELECT actor_id, evidence FROM journal WHERE seq = 2").fetchone()
-    assert entry == ("checker", '["https://example.org/register", "weekly-120-homes"]')
+    assert entry == ("checker", '["https://example.org/register","weekly-120-homes"]')
     assert journal.audit(conn).ok
 
 
