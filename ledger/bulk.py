@@ -15,7 +15,7 @@ import json
 import marshal
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -49,6 +49,8 @@ MODELS = {
     "relation": Relation,
 }
 ADAPTERS = {kind: TypeAdapter(list[model]) for kind, model in MODELS.items()}
+LOAD_ORDER = ("actor", "outlet", "entity", "place", "document", "claim", "relation", "journal")
+"""Within a chunk, records are written parents first (the stream itself is in this order)."""
 JOURNAL_FIELDS = (
     "claim_id",
     "action",
@@ -101,7 +103,7 @@ def build_from_records(
                 conn.execute("PRAGMA journal_mode = OFF")
                 conn.execute("PRAGMA synchronous = OFF")
                 conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA cache_size = -200000")
+                conn.execute("PRAGMA cache_size = -64000")
                 db = sqlite_utils.Database(conn)
                 conn.execute("BEGIN")
                 create_tables(db)
@@ -127,39 +129,47 @@ class _Loader:
     def __init__(self, conn, name, names, problems, report, step, rows_file):
         self.conn, self.name, self.names = conn, name, names
         self.problems, self.report, self.step, self.rows_file = problems, report, step, rows_file
-        self.document: Document | None = None
+        self.documents: dict[str, Document] = {}
+        self.last_document: str | None = None
+        self.pending: dict[str, tuple[list[dict], list[int]]] = {}
         self.seq, self.prev_hash = 0, GENESIS_HASH
 
     def load(self, source: Path) -> None:
-        batch: list[tuple[int, bytes]] = []
-        kind = None
+        chunk: list[tuple[int, str, bytes]] = []
         with open(source, "rb") as handle:
             for number, line in enumerate(handle, start=1):
                 head, _, body = line.rstrip(b"\n").partition(b"\t")
-                record_kind = head.decode("ascii", "replace")
-                if record_kind not in MODELS and record_kind != "journal":
+                kind = head.decode("ascii", "replace")
+                if kind not in MODELS and kind != "journal":
                     self.problems.append(
-                        Problem(self.name, number, f"unknown record type {record_kind!r}")
+                        Problem(self.name, number, f"unknown record type {kind!r}")
                     )
                     continue
-                if record_kind != kind or len(batch) >= BATCH:
-                    self._flush(kind, batch)
-                    batch, kind = [], record_kind
-                batch.append((number, body))
-        self._flush(kind, batch)
+                chunk.append((number, kind, body))
+                if len(chunk) >= BATCH:
+                    self._chunk(chunk)
+                    chunk = []
+        self._chunk(chunk)
 
-    def _flush(self, kind: str | None, batch: list[tuple[int, bytes]]) -> None:
-        if not batch:
-            return
-        self.report.records += len(batch)
-        self.report.counts[kind] = self.report.counts.get(kind, 0) + len(batch)
-        if kind == "journal":
-            self._journal(batch)
-        else:
-            records = self._validate(kind, batch)
-            if records:
-                getattr(self, f"_{kind}")(records)
-        self.step(kind, len(batch))
+    def _chunk(self, chunk: list[tuple[int, str, bytes]]) -> None:
+        """Validate a chunk kind by kind, then write it, parents first."""
+        by_kind: dict[str, list[tuple[int, bytes]]] = {}
+        for number, kind, body in chunk:
+            by_kind.setdefault(kind, []).append((number, body))
+        for kind in LOAD_ORDER:
+            batch = by_kind.get(kind)
+            if not batch:
+                continue
+            self.report.records += len(batch)
+            self.report.counts[kind] = self.report.counts.get(kind, 0) + len(batch)
+            if kind == "journal":
+                self._journal(batch)
+            else:
+                records = self._validate(kind, batch)
+                if records:
+                    getattr(self, f"_{kind}")(records)
+            self.step(kind, len(batch))
+        self._write()
 
     def _validate(self, kind: str, batch: list[tuple[int, bytes]]) -> list[tuple[int, object]]:
         payload = b"[" + b",".join(body for _, body in batch) + b"]"
@@ -190,29 +200,36 @@ class _Loader:
             ]
 
     def _insert(self, table: str, rows: list[dict], lines: list[int]) -> None:
-        if not rows:
-            return
-        columns = list(rows[0])
-        sql = (
-            f"INSERT INTO [{table}] ({', '.join(columns)}) "
-            f"VALUES ({', '.join('?' for _ in columns)})"
-        )
-        values = [tuple(row[c] for c in columns) for row in rows]
-        try:
-            self.conn.execute("SAVEPOINT batch")
-            self.conn.executemany(sql, values)
-            self.conn.execute("RELEASE batch")
-        except sqlite3.IntegrityError:
-            self.conn.execute("ROLLBACK TO batch")
-            self.conn.execute("RELEASE batch")
-            for line, value in zip(lines, values, strict=True):
-                try:
-                    self.conn.execute(sql, value)
-                except sqlite3.IntegrityError as exc:
-                    self.problems.append(Problem(self.name, line, f"{table}: {_reason(exc)}"))
-            return
-        if self.rows_file is not None:
-            marshal.dump((sql, values), self.rows_file)
+        """Queue rows for the table; `_write` inserts the chunk's rows table by table."""
+        if rows:
+            pending = self.pending.setdefault(table, ([], []))
+            pending[0].extend(rows)
+            pending[1].extend(lines)
+
+    def _write(self) -> None:
+        for table, (rows, lines) in self.pending.items():
+            columns = list(rows[0])
+            sql = (
+                f"INSERT INTO [{table}] ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})"
+            )
+            values = [tuple(row.values()) for row in rows]  # every row has the same keys
+            try:
+                self.conn.execute("SAVEPOINT chunk")
+                self.conn.executemany(sql, values)
+                self.conn.execute("RELEASE chunk")
+            except sqlite3.IntegrityError:
+                self.conn.execute("ROLLBACK TO chunk")
+                self.conn.execute("RELEASE chunk")
+                for line, value in zip(lines, values, strict=True):
+                    try:
+                        self.conn.execute(sql, value)
+                    except sqlite3.IntegrityError as exc:
+                        self.problems.append(Problem(self.name, line, f"{table}: {_reason(exc)}"))
+                continue
+            if self.rows_file is not None:
+                marshal.dump((sql, values), self.rows_file)
+        self.pending = {}
 
     def _outlet(self, records):
         lines = [n for n, _ in records]
@@ -255,19 +272,25 @@ class _Loader:
 
     def _document(self, records):
         self._insert("documents", [_document_row(d) for _, d in records], [n for n, _ in records])
-        self.document = records[-1][1]
+        # Claims follow their document: keep this chunk's documents and the last one before.
+        last = self.documents.get(self.last_document)
+        self.documents = {d.id: d for _, d in records}
+        if last is not None:
+            self.documents.setdefault(last.id, last)
+        self.last_document = records[-1][1].id
 
     def _claim(self, records):
         rows, lines, subjects, places, relays, journal = [], [], [], [], [], []
         sub_lines, place_lines, relay_lines = [], [], []
         for line, claim in records:
-            document = self.document
-            if document is None or claim.document != document.id:
+            document = self.documents.get(claim.document)
+            if document is None:
                 self.problems.append(
                     Problem(
                         self.name,
                         line,
-                        f"claim {claim.id}: must come right after its document {claim.document}",
+                        f"claim {claim.id}: its document {claim.document} must come just before "
+                        "its claims",
                     )
                 )
                 continue
@@ -319,7 +342,7 @@ class _Loader:
             if claim.verification is not None:
                 check = claim.verification
                 journal.append(
-                    Entry(
+                    dict(
                         claim_id=claim.id,
                         action="status",
                         old_value="unverified",
@@ -345,22 +368,26 @@ class _Loader:
         for line, body in batch:
             try:
                 data = json.loads(body)
-                entries.append(
-                    Entry(**{k: data.get(k) for k in JOURNAL_FIELDS if data.get(k) is not None})
-                )
+                entries.append({k: data.get(k) for k in JOURNAL_FIELDS if data.get(k) is not None})
                 lines.append(line)
             except (ValueError, TypeError) as exc:
                 self.problems.append(Problem(self.name, line, f"journal: {exc}"))
         self._chain(entries, lines)
 
-    def _chain(self, entries: list[Entry], lines: list[int]) -> None:
+    def _chain(self, specs: list[dict], lines: list[int]) -> None:
+        """Number, link and hash journal entries in stream order."""
         rows = []
-        for entry in entries:
+        for spec in specs:
             self.seq += 1
-            chained = replace(entry, seq=self.seq, prev_hash=self.prev_hash)
-            digest = entry_hash(chained, self.prev_hash)
+            try:
+                entry = Entry(**spec, seq=self.seq, prev_hash=self.prev_hash)
+            except TypeError as exc:
+                self.problems.append(Problem(self.name, lines[0], f"journal: {exc}"))
+                self.seq -= 1
+                continue
+            digest = entry_hash(entry, self.prev_hash)
             self.prev_hash = digest
-            rows.append({**chained.as_row(), "hash": digest})
+            rows.append({**entry.as_row(), "hash": digest})
         self._insert(
             "journal",
             rows,
@@ -385,7 +412,7 @@ def insert_rows(rows_file: Path, db_path: Path) -> int:
         try:
             conn.execute("PRAGMA journal_mode = OFF")
             conn.execute("PRAGMA synchronous = OFF")
-            conn.execute("PRAGMA cache_size = -200000")
+            conn.execute("PRAGMA cache_size = -64000")
             db = sqlite_utils.Database(conn)
             conn.execute("BEGIN")
             create_tables(db)

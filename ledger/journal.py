@@ -106,8 +106,8 @@ _encode = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_
 
 
 def evidence_json(evidence: list[str]) -> str:
-    """Evidence as stored and hashed: compact JSON."""
-    return json.dumps(evidence, ensure_ascii=False, separators=(",", ":"))
+    """Evidence as stored and hashed: compact JSON (a list of strings)."""
+    return "[" + ",".join(_encode(item) for item in evidence) + "]"
 
 
 def canonical(

@@ -491,7 +491,7 @@ def _claim_row_from(
         "kind": claim.kind.value,
         "place_id": claim.places[0] if claim.places else None,
         "caveat": claim.caveat,
-        "tags": json.dumps(claim.tags),
+        "tags": json.dumps(claim.tags) if claim.tags else "[]",
         "question": claim.question,
         "status": claim.status.value,
         "credibility": claim.credibility.value if claim.credibility else None,

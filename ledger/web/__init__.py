@@ -4,6 +4,18 @@ Datasette finds the hooks as attributes of this package, and its `templates/` an
 directories beside it.
 """
 
-from .plugin import extra_css_urls, extra_template_vars, register_routes, render_cell
+from .plugin import (
+    extra_css_urls,
+    extra_template_vars,
+    register_facet_classes,
+    register_routes,
+    render_cell,
+)
 
-__all__ = ["extra_css_urls", "extra_template_vars", "register_routes", "render_cell"]
+__all__ = [
+    "extra_css_urls",
+    "extra_template_vars",
+    "register_facet_classes",
+    "register_routes",
+    "render_cell",
+]

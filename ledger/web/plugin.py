@@ -25,6 +25,7 @@ from ..queries import (
 )
 from ..vocabulary import RelationKind, Status
 from .charts import stacked_bars
+from .facets import PrecomputedColumnFacet, PrecomputedDateFacet
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
 STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
@@ -51,6 +52,11 @@ def render_cell(value, column, table, database, datasette):
     if table == "statuses" and column == "id" and value in Status._value2member_map_:
         return status_badge(value)
     return None
+
+
+@hookimpl
+def register_facet_classes():
+    return [PrecomputedColumnFacet, PrecomputedDateFacet]
 
 
 @hookimpl
