@@ -170,11 +170,10 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
             "kind": rng.choice(["news-site", "monitor", "news-site", "ngo"]),
             "aliases": [f"Outlet {i}"],
         }
-    people = []
+    people, anonymous_sources = [], []
     for i in range(n_people):
-        anonymous = rng.random() < 0.1
         entity_id = f"person-{i}"
-        if anonymous:
+        if i % 10 == 9:  # one source in ten is anonymous, and speaks one claim in ten
             description = f"{rng.choice(ANONYMOUS)} in {rng.choice(PLACES)}"
             yield {
                 "type": "entity",
@@ -184,6 +183,7 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
                 "description": description,
                 "anonymity_reason": "Spoke on condition of anonymity for security reasons.",
             }
+            anonymous_sources.append(entity_id)
         else:
             name, aliases = _name(rng)
             yield {
@@ -194,7 +194,7 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
                 "aliases": aliases,
                 "description": f"A {rng.choice(ROLES)}.",
             }
-        people.append(entity_id)
+            people.append(entity_id)
     groups = []
     for i in range(n_groups):
         family = rng.choice(FAMILY)[0]
@@ -234,7 +234,12 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
         month = rng.randint(1, 12)
         published = f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
         doc_id = f"doc-{document_index}"
-        speakers = rng.choices(people, weights=speaker_weights, k=in_document)
+        speakers = [
+            rng.choice(anonymous_sources)
+            if rng.random() < 0.1
+            else rng.choices(people, weights=speaker_weights)[0]
+            for _ in range(in_document)
+        ]
         quotes = []
         for k in range(in_document):
             words = rng.sample(WORDS, rng.randint(8, 18))

@@ -59,10 +59,14 @@ class Server:
         env: dict | None = None,
         metadata: Path = METADATA,
         extra_args: tuple[str, ...] = (),
+        immutable: bool = False,
     ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = datasette_command(db, metadata, host="127.0.0.1", port=self.port)
+        if immutable:  # `datasette serve -i FILE`: the way a published snapshot is served
+            command[command.index(str(db))] = "-i"
+            command.insert(command.index("-i") + 1, str(db))
         command += list(extra_args)
         self.process = subprocess.Popen(
             command,
