@@ -13,7 +13,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from . import journal
+from . import boundary, journal
 from .errors import LedgerError, Problem, SeedErrors, display_path
 from .journal import Entry
 from .seeds import Ledger, load_seeds
@@ -32,9 +32,12 @@ def build(seeds_dir: Path, db_path: Path, progress: Progress | None = None) -> d
     """Validate the seeds and build them into ``db_path``; the old file survives any error."""
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
     ledger = load_seeds(seeds_dir)
+    parts = boundary.split(ledger)
     later = later_entries(db_path, seeds_dir / JOURNAL_FILE)
-    build_database(ledger, db_path, progress, later_entries=later)
-    counts = ledger.counts()
+    build_database(parts.public, db_path, progress, later_entries=later)
+    boundary.write_internal(parts, db_path)
+    counts = parts.public.counts()
+    counts["claims withheld (internal or embargoed)"] = len(parts.withheld_claims)
     counts["journal entries kept"] = len(later)
     return {"db": str(db_path), "seeds": str(seeds_dir), "counts": counts}
 

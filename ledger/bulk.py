@@ -252,6 +252,14 @@ class _Loader:
         self._insert("entities", [_entity_row(e) for _, e in records], lines)
         alias_rows, alias_lines, ties, tie_lines = [], [], [], []
         for line, entity in records:
+            if entity.real_identity:
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        line,
+                        f"entity {entity.id}: a real identity is internal; put it in the seeds",
+                    )
+                )
             self.names.entities[entity.id] = (
                 " | ".join(dict.fromkeys([entity.name, *entity.aliases])),
                 entity.kind is EntityKind.ANONYMOUS,
@@ -283,6 +291,17 @@ class _Loader:
         rows, lines, subjects, places, relays, journal = [], [], [], [], [], []
         sub_lines, place_lines, relay_lines = [], [], []
         for line, claim in records:
+            if claim.visibility.value != "public" or claim.embargo_until or claim.internal_note:
+                self.problems.append(
+                    Problem(
+                        self.name,
+                        line,
+                        f"claim {claim.id}: internal or embargoed claims and "
+                        "internal notes are not taken by the bulk loader (see ledger/boundary.py); "
+                        "put them in the seeds",
+                    )
+                )
+                continue
             document = self.documents.get(claim.document)
             if document is None:
                 self.problems.append(

@@ -193,6 +193,24 @@ def show(
 
 
 @app.command()
+def internal(
+    record_id: Annotated[str, typer.Argument(help="A claim or entity id.")],
+    db: DbOption = DEFAULT_DB,
+) -> None:
+    """What the desk keeps internal about a claim or entity (never published).
+
+    Reads the internal sidecar written next to the database: real identities of protected
+    sources, working notes, and claims withheld as internal or under embargo.
+    """
+    from .boundary import internal_record
+
+    try:
+        _print_json(internal_record(db, record_id))
+    except LedgerError as error:
+        raise _fail(error) from None
+
+
+@app.command()
 def search(
     text: Annotated[str, typer.Argument(help="Words to find; any spelling of a name works.")],
     db: DbOption = DEFAULT_DB,

@@ -34,6 +34,7 @@ from .vocabulary import (
     SourceReliability,
     Status,
     SubjectRole,
+    Visibility,
 )
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -160,6 +161,12 @@ class Entity(Model):
     )
     reliability_note: str | None = Field(None, description="The grounds for the grade.")
     note: str | None = Field(None, description="Doubts about identity, spelling, roles.")
+    real_identity: str | None = Field(
+        None,
+        description="INTERNAL: who a protected source really is. Never published: kept in "
+        "the internal sidecar, out of the public ledger.",
+        json_schema_extra={"internal": True},
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Entity:
@@ -266,6 +273,17 @@ class Claim(Model):
         None, description="The tool that drafted the claim, until a person has edited it."
     )
     note: str | None = None
+    visibility: Visibility = Field(
+        Visibility.PUBLIC, description="internal: kept by the desk, never published."
+    )
+    embargo_until: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = Field(
+        None, description="Not published before this day (YYYY-MM-DD)."
+    )
+    internal_note: str | None = Field(
+        None,
+        description="INTERNAL: a fact-checker's working note. Never published.",
+        json_schema_extra={"internal": True},
+    )
     # Filled by the loader from the file the claim is in.
     document: Slug | None = None
     outlet: Slug | None = None
@@ -368,6 +386,15 @@ SEED_FILE_MODELS: dict[str, type[Model]] = {
     "claim": Claim,
 }
 """The model of each kind of seed record, under the name of its JSON Schema file."""
+
+
+def internal_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of a model marked internal (see ledger/boundary.py)."""
+    return tuple(
+        name
+        for name, spec in model.model_fields.items()
+        if isinstance(spec.json_schema_extra, dict) and spec.json_schema_extra.get("internal")
+    )
 
 
 def slugify(text: str) -> str:

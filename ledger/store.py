@@ -28,7 +28,7 @@ from .journal import (
     JournalConflict,
     record_seed_statuses,
 )
-from .models import Claim, Document, Entity, Place, edtf_bounds
+from .models import Claim, Document, Entity, Place, edtf_bounds, internal_fields
 from .seeds import ANCHOR_CONTEXT, Ledger
 from .vocabulary import VOCABULARIES, EntityKind, RelationOrigin
 
@@ -414,7 +414,7 @@ def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], step: P
 
 
 def _entity_row(entity: Entity) -> dict:
-    row = entity.model_dump(mode="json", exclude={"affiliations"})
+    row = entity.model_dump(mode="json", exclude={"affiliations", *internal_fields(Entity)})
     row["aliases"] = json.dumps(entity.aliases, ensure_ascii=False)
     return row
 

@@ -12,6 +12,7 @@ al- / Al- / el-, Jassim / Jasim).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import random
 from collections.abc import Iterator
@@ -222,7 +223,9 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
         places.append(f"place-{i}")
 
     # A long tail of speakers: Zipf-like weights, a few quoted everywhere.
-    speaker_weights = [1 / (rank + 1) ** 1.1 for rank in range(len(people))]
+    speaker_weights = list(
+        itertools.accumulate(1 / (rank + 1) ** 1.1 for rank in range(len(people)))
+    )
     claim_ids: list[str] = []
     made = 0
     document_index = 0
@@ -237,7 +240,7 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
         speakers = [
             rng.choice(anonymous_sources)
             if rng.random() < 0.1
-            else rng.choices(people, weights=speaker_weights)[0]
+            else rng.choices(people, cum_weights=speaker_weights)[0]
             for _ in range(in_document)
         ]
         quotes = []

@@ -252,6 +252,15 @@ class ActorRole(Vocabulary):
         return self in (ActorRole.FACT_CHECKER, ActorRole.CURATOR)
 
 
+class Visibility(Vocabulary):
+    PUBLIC = ("public", "Public", "Published in the ledger for everyone to read.")
+    INTERNAL = (
+        "internal",
+        "Internal",
+        "Kept by the desk only: never in the public ledger, its pages or its snapshots.",
+    )
+
+
 class JournalAction(Vocabulary):
     STATUS = ("status", "Status change", "The claim's confirmation status was changed.")
     RELATE = ("relate", "Relation added", "A relation to another claim was added or confirmed.")

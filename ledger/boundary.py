@@ -1,0 +1,168 @@
+"""The public boundary: what public readers may see, defined here and nowhere else.
+
+Some of what a desk records must never reach the public: a protected source's real identity,
+a fact-checker's working note, a claim under embargo or marked internal. The rule is simple
+and enforced by construction: **the database Datasette serves never contains them**. A build
+splits the seeds in two —
+
+* `ledger.db`, the public ledger: every public claim and everything about it, with internal
+  fields left out. The live site, its JSON, its SQL interface and every published snapshot
+  are views of this file, so none of them can show what it does not hold.
+* `ledger.internal.db`, beside it: the internal fields and the withheld claims (with their
+  relations), for the desk's own tools (`ledger internal`). It is never served.
+
+An embargoed claim becomes public at the first build on or after its `embargo_until` day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import LedgerError
+from .models import Claim, Entity, Relation, internal_fields
+from .seeds import Ledger
+from .store import replacing
+from .vocabulary import Visibility
+
+INTERNAL_FIELDS: dict[str, tuple[str, ...]] = {
+    "claim": internal_fields(Claim),
+    "entity": internal_fields(Entity),
+}
+"""Fields of seed records that are internal (marked so where the models declare them)."""
+
+
+def internal_path(db_path: Path) -> Path:
+    """Where the internal sidecar of a ledger lives: ledger.db -> ledger.internal.db."""
+    db_path = Path(db_path)
+    return db_path.with_name(f"{db_path.stem}.internal{db_path.suffix or '.db'}")
+
+
+def withheld_reason(claim: Claim, today: str) -> str | None:
+    """Why a claim is not public today, or None when it is."""
+    if claim.visibility is Visibility.INTERNAL:
+        return "marked internal"
+    if claim.embargo_until and claim.embargo_until > today:
+        return f"under embargo until {claim.embargo_until}"
+    return None
+
+
+@dataclass
+class Split:
+    public: Ledger
+    withheld_claims: list[tuple[Claim, str]] = field(default_factory=list)
+    withheld_relations: list[Relation] = field(default_factory=list)
+    internal_fields: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+
+def split(ledger: Ledger, today: str | None = None) -> Split:
+    """The public part of a ledger, and what stays internal."""
+    today = today or dt.date.today().isoformat()
+    withheld: dict[str, str] = {}
+    for claim in ledger.claims:
+        reason = withheld_reason(claim, today)
+        if reason:
+            withheld[claim.id] = reason
+    fields: list[tuple[str, str, str, str]] = []
+
+    def strip(record, kind: str):
+        values = {}
+        for name in INTERNAL_FIELDS[kind]:
+            value = getattr(record, name)
+            if value:
+                fields.append((kind, record.id, name, value))
+                values[name] = None
+        return record.model_copy(update=values) if values else record
+
+    public_claims = []
+    for claim in ledger.claims:
+        if claim.id in withheld:
+            continue
+        leaked = [
+            e for e in (claim.verification.evidence if claim.verification else []) if e in withheld
+        ]
+        if leaked:
+            raise LedgerError(
+                f"claim {claim.id}: its evidence {leaked[0]} is withheld "
+                f"({withheld[leaked[0]]}); cite it only once it is public"
+            )
+        public_claims.append(strip(claim, "claim"))
+    relations = [r for r in ledger.relations if r.claim not in withheld and r.other not in withheld]
+    public = Ledger(
+        outlets=ledger.outlets,
+        actors=ledger.actors,
+        entities=[strip(e, "entity") for e in ledger.entities],
+        places=ledger.places,
+        documents=ledger.documents,
+        claims=public_claims,
+        relations=relations,
+        questions=ledger.questions,
+    )
+    return Split(
+        public=public,
+        withheld_claims=[(c, withheld[c.id]) for c in ledger.claims if c.id in withheld],
+        withheld_relations=[r for r in ledger.relations if r not in relations],
+        internal_fields=fields,
+    )
+
+
+def write_internal(parts: Split, db_path: Path) -> Path:
+    """Write the internal sidecar next to ``db_path``, atomically."""
+    target = internal_path(db_path)
+    with replacing(target) as building:
+        conn = sqlite3.connect(str(building))
+        try:
+            conn.executescript("""
+                CREATE TABLE withheld_claims (id TEXT PRIMARY KEY, reason TEXT, record TEXT);
+                CREATE TABLE withheld_relations (claim_id TEXT, kind TEXT, other_claim_id TEXT,
+                                                 record TEXT);
+                CREATE TABLE internal_fields (kind TEXT, id TEXT, field TEXT, value TEXT,
+                                              PRIMARY KEY (kind, id, field));
+            """)
+            conn.executemany(
+                "INSERT INTO withheld_claims VALUES (?, ?, ?)",
+                [(c.id, reason, c.model_dump_json()) for c, reason in parts.withheld_claims],
+            )
+            conn.executemany(
+                "INSERT INTO withheld_relations VALUES (?, ?, ?, ?)",
+                [
+                    (r.claim, r.kind.value, r.other, r.model_dump_json())
+                    for r in parts.withheld_relations
+                ],
+            )
+            conn.executemany(
+                "INSERT INTO internal_fields VALUES (?, ?, ?, ?)", parts.internal_fields
+            )
+            conn.commit()
+        finally:
+            conn.close()
+    return target
+
+
+def internal_record(db_path: Path, record_id: str) -> dict:
+    """Everything internal about a claim or entity, for the desk (never served)."""
+    path = internal_path(db_path)
+    if not path.exists():
+        raise LedgerError(f"{path}: no internal sidecar; run `ledger build`")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        fields = {
+            f"{kind}.{name}": value
+            for kind, name, value in conn.execute(
+                "SELECT kind, field, value FROM internal_fields WHERE id = ?", (record_id,)
+            )
+        }
+        withheld = conn.execute(
+            "SELECT reason, record FROM withheld_claims WHERE id = ?", (record_id,)
+        ).fetchone()
+    finally:
+        conn.close()
+    if not fields and withheld is None:
+        raise LedgerError(f"nothing internal is recorded about {record_id!r}")
+    result: dict = {"id": record_id, "internal_fields": fields}
+    if withheld:
+        result["withheld"] = {"reason": withheld[0], "claim": json.loads(withheld[1])}
+    return result

@@ -1,0 +1,189 @@
+"""The public boundary: internal fields and withheld claims never reach the public, by any of
+the four ways out — pages, JSON, SQL, snapshots."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from ledger.boundary import internal_path
+from ledger.build import build
+from ledger.cli import app
+from ledger.errors import LedgerError
+from ledger.publish import publish
+
+from .conftest import METADATA, Server
+
+SECRET_IDENTITY = "Secret-Identity-Mariam-Qassem"
+SECRET_NOTE = "Working-note-call-the-council-back"
+EMBARGOED = "embargoed-flood-payout"
+EMBARGOED_QUOTE = "Compensation will be paid to every household"
+INTERNAL = "internal-dam-inspection"
+INTERNAL_QUOTE = "The dam was last inspected in 2019"
+EMBARGOED_TEXT = "Payout-restatement: every household will be compensated."
+INTERNAL_TEXT = "Inspection-restatement: the dam was last inspected in 2019."
+# The quotes themselves are in the published article, which is public; what is withheld is
+# the ledger's claim: its id, its restatement, its status, its relations.
+SECRETS = [SECRET_IDENTITY, SECRET_NOTE, EMBARGOED, EMBARGOED_TEXT, INTERNAL, INTERNAL_TEXT]
+runner = CliRunner()
+
+
+def add_internal_data(seeds, embargo="2999-01-01"):
+    entities = seeds / "entities.yml"
+    entities.write_text(
+        entities.read_text().replace(
+            "  anonymity_reason: She was not authorised to speak.\n",
+            "  anonymity_reason: She was not authorised to speak.\n"
+            f"  real_identity: {SECRET_IDENTITY}\n",
+        )
+    )
+    text = seeds / "documents" / "daily-2024-01-10.txt"
+    extra = f"\n{EMBARGOED_QUOTE}, the mayor said.\n\n{INTERNAL_QUOTE}, an engineer said.\n"
+    data = text.read_bytes() + extra.encode()
+    text.write_bytes(data)
+    import hashlib
+
+    doc = seeds / "documents" / "daily-2024-01-10.yml"
+    doc.write_text(
+        doc.read_text()
+        .replace(
+            "sha256: bc51820b8aadc77257025798ccf18ff4637811a6a256d6939ae351a569098004",
+            f"sha256: {hashlib.sha256(data).hexdigest()}",
+        )
+        .replace(
+            "    places: [riverton]\n\n  - id: daily-novak-reservoir",
+            f"    places: [riverton]\n    internal_note: {SECRET_NOTE}\n\n"
+            "  - id: daily-novak-reservoir",
+        )
+        + f"""
+  - id: {EMBARGOED}
+    quote: {EMBARGOED_QUOTE}
+    text: "{EMBARGOED_TEXT}"
+    speaker: riverton-council
+    speaker_label: the mayor
+    kind: prediction
+    embargo_until: {embargo}
+
+  - id: {INTERNAL}
+    quote: {INTERNAL_QUOTE}
+    text: "{INTERNAL_TEXT}"
+    speaker: council-engineer
+    speaker_label: an engineer
+    kind: event
+    visibility: internal
+"""
+    )
+    relations = seeds / "relations.yml"
+    relations.write_text(
+        relations.read_text()
+        + f"""
+- claim: {INTERNAL}
+  kind: refines
+  other: daily-novak-reservoir
+  note: Inspection history behind the release.
+  by: curator
+"""
+    )
+
+
+@pytest.fixture
+def guarded(mini_seeds, tmp_path):
+    add_internal_data(mini_seeds)
+    db = tmp_path / "ledger.db"
+    report = build(mini_seeds, db)
+    assert report["counts"]["claims withheld (internal or embargoed)"] == 2
+    return db
+
+
+def assert_clean(blob: str | bytes, where: str):
+    text = blob.decode("utf-8", "replace") if isinstance(blob, bytes) else blob
+    for secret in SECRETS:
+        assert secret not in text, f"{secret!r} leaked through {where}"
+
+
+def test_the_sidecar_keeps_what_the_public_ledger_leaves_out(guarded):
+    data = internal_path(guarded).read_bytes()
+    for secret in SECRETS:
+        assert secret.encode() in data
+    assert_clean(guarded.read_bytes(), "the public database file")
+    result = runner.invoke(app, ["internal", "council-engineer", "--db", str(guarded)])
+    assert json.loads(result.stdout)["internal_fields"] == {"entity.real_identity": SECRET_IDENTITY}
+    result = runner.invoke(app, ["internal", EMBARGOED, "--db", str(guarded)])
+    assert json.loads(result.stdout)["withheld"]["reason"] == "under embargo until 2999-01-01"
+
+
+@pytest.mark.slow
+def test_pages_json_and_sql_of_the_public_site(guarded):
+    server = Server(guarded)
+    try:
+        with server.client() as client:
+            pages = [
+                "/",
+                "/ledger",
+                "/ledger/claims",
+                "/ledger/entities",
+                "/ledger/entities/council-engineer",
+                "/ledger/claims/daily-200-homes",
+                "/ledger/claims/daily-novak-reservoir",
+                "/ledger/relations",
+                "/ledger/documents/daily-2024-01-10",
+                "/-/questions",
+                "/-/timeline",
+                "/ledger/journal",
+                "/ledger/claims?_search=compensation",
+            ]
+            for page in pages:
+                response = client.get(page)
+                assert response.status_code == 200, page
+                assert_clean(response.text, page)
+            for hidden in (EMBARGOED, INTERNAL):
+                assert client.get(f"/ledger/claims/{hidden}").status_code == 404
+            tables = client.get("/ledger.json").json()["tables"]
+            for table in tables:
+                response = client.get(
+                    f"/ledger/{table['name']}.json", params={"_size": "max", "_shape": "array"}
+                )
+                assert_clean(response.text, f"{table['name']}.json")
+            # The SQL interface reads one file, and that file holds no secret.
+            for table in tables:
+                response = client.get(
+                    "/ledger.json",
+                    params={"sql": f"select * from [{table['name']}]", "_shape": "array"},
+                )
+                assert_clean(response.text, f"SQL over {table['name']}")
+            attached = client.get(
+                "/ledger.json",
+                params={"sql": "select file from pragma_database_list", "_shape": "array"},
+            ).json()
+            assert [row["file"].endswith("ledger.db") for row in attached] == [True]
+    finally:
+        server.stop()
+
+
+def test_snapshots_hold_no_secret(guarded, tmp_path):
+    publish(guarded, tmp_path / "snapshot", METADATA)
+    for path in (tmp_path / "snapshot").iterdir():
+        assert_clean(path.read_bytes(), f"snapshot file {path.name}")
+
+
+def test_an_embargo_ends_on_its_day(mini_seeds, tmp_path):
+    add_internal_data(mini_seeds, embargo="2000-01-01")
+    db = tmp_path / "ledger.db"
+    build(mini_seeds, db)
+    import sqlite3
+
+    ids = {r[0] for r in sqlite3.connect(db).execute("SELECT id FROM claims")}
+    assert EMBARGOED in ids and INTERNAL not in ids
+
+
+def test_public_claims_cannot_cite_withheld_ones(mini_seeds, tmp_path):
+    add_internal_data(mini_seeds)
+    doc = mini_seeds / "documents" / "weekly-2024-01-17.yml"
+    doc.write_text(
+        doc.read_text().replace("evidence: [daily-engineer-no-warning]", f"evidence: [{INTERNAL}]")
+    )
+    with pytest.raises(LedgerError, match="is withheld"):
+        build(mini_seeds, tmp_path / "ledger.db")
+    assert not (tmp_path / "ledger.db").exists()
