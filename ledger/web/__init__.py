@@ -5,16 +5,20 @@ directories beside it.
 """
 
 from .plugin import (
+    asgi_wrapper,
     extra_css_urls,
     extra_template_vars,
+    prepare_connection,
     register_facet_classes,
     register_routes,
     render_cell,
 )
 
 __all__ = [
+    "asgi_wrapper",
     "extra_css_urls",
     "extra_template_vars",
+    "prepare_connection",
     "register_facet_classes",
     "register_routes",
     "render_cell",

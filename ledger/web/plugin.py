@@ -26,6 +26,7 @@ from ..queries import (
 from ..vocabulary import RelationKind, Status
 from .charts import stacked_bars
 from .facets import PrecomputedColumnFacet, PrecomputedDateFacet
+from .guard import LoginLimiter, guard
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
 STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
@@ -52,6 +53,18 @@ def render_cell(value, column, table, database, datasette):
     if table == "statuses" and column == "id" and value in Status._value2member_map_:
         return status_badge(value)
     return None
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    limiter = LoginLimiter()  # one per server: failed logins counted across requests
+    return lambda app: guard(app, limiter)
+
+
+@hookimpl
+def prepare_connection(conn):
+    # Readers wait for a fact-checker's commit instead of failing with "database is locked".
+    conn.execute("PRAGMA busy_timeout = 5000")
 
 
 @hookimpl
