@@ -27,12 +27,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
 
 from . import journal, synth
 from .publish import facet_config, publish
+
+
+def _run(coroutine):
+    """Run a coroutine on a fresh event loop in its own thread (a caller's loop may be busy)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _timed_child(code: str) -> tuple[float, int]:
@@ -208,12 +215,12 @@ def run(
     ds = _datasette(
         snapshot / "ledger.db", snap_metadata, immutable=True, inspect=inspect, settings=settings
     )
-    figures["snapshot"] = asyncio.run(
+    figures["snapshot"] = _run(
         _pages(ds, facets, runs, common_word="regime", rare_word="4321", outlet=outlet, claim=claim)
     )
     progress("the claims page on the live file (same settings), for comparison")
     live = _datasette(db, metadata, immutable=False, settings=settings)
-    figures["live_claims_json"], payload = asyncio.run(
+    figures["live_claims_json"], payload = _run(
         _time_page(live, "/ledger/claims.json", max(3, runs // 5))
     )
     figures["live_claims_json"]["all_facets_present"] = set(facets) <= set(

@@ -42,6 +42,16 @@ def build(seeds_dir: Path, db_path: Path, progress: Progress | None = None) -> d
     return {"db": str(db_path), "seeds": str(seeds_dir), "counts": counts}
 
 
+def build_records(records: Path, db_path: Path, progress: Progress | None = None) -> dict:
+    """Build from a stream of seed records (see ledger/bulk.py); the old file survives."""
+    from .bulk import build_from_records
+
+    if not Path(records).is_file():
+        raise LedgerError(f"{records}: no such file")
+    report = build_from_records(Path(records), Path(db_path), progress)
+    return {"db": str(db_path), "seeds": str(records), "counts": report.counts}
+
+
 def later_entries(db_path: Path, journal_file: Path) -> list[Entry]:
     """Fact-checkers' entries to replay: from the existing database or the exported file.
 

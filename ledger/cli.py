@@ -88,7 +88,16 @@ def check(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> No
 
 @app.command()
 def build(
-    db: DbOption = DEFAULT_DB, seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False
+    db: DbOption = DEFAULT_DB,
+    seeds: SeedsOption = DEFAULT_SEEDS,
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            help="Build from a stream of seed records (type<TAB>JSON lines, as "
+            "`ledger synth` writes) instead of the YAML seeds."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Validate the seeds and build the ledger database from them.
 
@@ -104,7 +113,10 @@ def build(
             progress.advance(tasks[name], count)
 
         try:
-            report = building.build(seeds, db, progress=step)
+            if records is not None:
+                report = building.build_records(records, db, progress=step)
+            else:
+                report = building.build(seeds, db, progress=step)
         except LedgerError as error:
             progress.stop()
             raise _fail(error) from None
@@ -126,6 +138,19 @@ def schemas(
 
     for path in write_schemas(out_dir):
         out.print(f"wrote {path}", highlight=False)
+
+
+@app.command()
+def synth(
+    claims: Annotated[int, typer.Option(help="How many claims.")] = 10_000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same file.")] = 1,
+    out_file: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("synth.tsv"),
+) -> None:
+    """Write a synthetic ledger shaped like the seed ledger, for `ledger build --records`."""
+    from .synth import write
+
+    count = write(out_file, claims, seed)
+    out.print(f"wrote {count:,} records ({claims:,} claims) to {out_file}", highlight=False)
 
 
 @app.command()
@@ -408,7 +433,17 @@ def history(
 
 
 @app.command()
-def audit(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+def audit(
+    db: DbOption = DEFAULT_DB,
+    head: Annotated[
+        str | None,
+        typer.Option(
+            help="SEQ:HASH printed earlier by `ledger journal head`: also check the "
+            "journal still holds that entry (catches a journal cut short)."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Recompute the journal's hash chain and check every invariant.
 
     Exits 0 when the journal and the tables agree, 1 naming the first bad entry otherwise.
@@ -417,7 +452,18 @@ def audit(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     from .store import connect
 
     try:
-        report = audit_journal(connect(db).conn)
+        conn = connect(db).conn
+        report = audit_journal(conn)
+        if head is not None:
+            from .journal import check_head
+
+            seq, _, digest = head.partition(":")
+            if not seq.isdigit() or len(digest) != 64:
+                raise LedgerError("--head must be SEQ:HASH as `ledger journal head` prints it")
+            problem = check_head(conn, int(seq), digest)
+            if problem:
+                report.problems.insert(0, problem)
+                report.first_bad_seq = int(seq)
     except LedgerError as error:
         raise _fail(error) from None
     if as_json:
@@ -834,6 +880,25 @@ def bench_extract(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = Fals
 
 journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)
 app.add_typer(journal_app, name="journal")
+
+
+@journal_app.command("head")
+def journal_head(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
+    """The last entry's SEQ:HASH. Keep it somewhere else (a commit, a published page) and
+    `ledger audit --head SEQ:HASH` will notice if the journal is ever cut short."""
+    from .journal import head
+    from .store import connect
+
+    try:
+        last = head(connect(db).conn)
+    except LedgerError as error:
+        raise _fail(error) from None
+    if last is None:
+        raise _fail(LedgerError("the journal is empty"))
+    if as_json:
+        _print_json({"seq": last[0], "hash": last[1]})
+    else:
+        out.print(f"{last[0]}:{last[1]}", highlight=False)
 
 
 @journal_app.command("export")

@@ -66,7 +66,13 @@ def import_jsonl(path: Path, db_path: Path) -> dict[str, int]:
                     raise LedgerError(f"{name}: unknown table {table!r}")
                 try:
                     db[table].insert_all(table_rows)
-                except (sqlite3.DatabaseError, AttributeError) as exc:
+                except (
+                    sqlite3.DatabaseError,
+                    AttributeError,
+                    OverflowError,
+                    TypeError,
+                    ValueError,
+                ) as exc:
                     raise LedgerError(
                         f"{name}: rows of {table} do not fit the schema: {exc}"
                     ) from None
@@ -156,9 +162,15 @@ def rating_status(rating: dict) -> Status:
     return Status.FALSE
 
 
+def _mapping(node: object) -> dict:
+    """A JSON-LD node as a dict; anything else (a bare value, a list) as an empty one."""
+    return node if isinstance(node, dict) else {}
+
+
 def _name(node: object) -> str | None:
     if isinstance(node, dict):
-        return node.get("name")
+        name = node.get("name")
+        return name if isinstance(name, str) else None
     if isinstance(node, list) and node:
         return _name(node[0])
     return node if isinstance(node, str) else None
@@ -225,13 +237,14 @@ def _write_publisher(
     texts, claims, entities, used_ids = [], [], {}, set()
     offset = 0
     for review in items:
-        claim_text = " ".join(str(review.get("claimReviewed") or "").split())
+        reviewed = review.get("claimReviewed")
+        claim_text = " ".join(reviewed.split()) if isinstance(reviewed, str) else ""
         if not claim_text:
             continue
         texts.append(claim_text)
         start = offset
         offset += len(claim_text) + 2
-        item = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
+        item = _mapping(review.get("itemReviewed"))
         speaker_name = _name(item.get("author")) or "Unnamed source"
         speaker_id = known_names.get(speaker_name.lower())
         if speaker_id is None:
@@ -254,7 +267,7 @@ def _write_publisher(
         while claim_id in used_ids:
             claim_id, n = f"{base}-{n}", n + 1
         used_ids.add(claim_id)
-        status = rating_status(review.get("reviewRating") or {})
+        status = rating_status(_mapping(review.get("reviewRating")))
         claim = {
             "id": claim_id,
             "quote": claim_text,
@@ -270,7 +283,7 @@ def _write_publisher(
         if said:
             claim["said_on"] = said
         if status is not Status.UNVERIFIED:
-            rating = review.get("reviewRating") or {}
+            rating = _mapping(review.get("reviewRating"))
             evidence = [u for u in (review.get("url"),) if isinstance(u, str)]
             if status in (Status.CONFIRMED, Status.FALSE) and not evidence:
                 status = Status.CORROBORATED if status is Status.CONFIRMED else Status.DISPUTED

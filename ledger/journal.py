@@ -195,9 +195,15 @@ def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite may already have rolled back (a full disk)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def append(conn: sqlite3.Connection, entry: Entry) -> Entry:
@@ -551,12 +557,13 @@ def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
             if key not in live_relations:
                 unrelated_seed.add(key)
             live_relations.pop(key, None)
-    for claim_id, credibility, grade_seq, new_value in conn.execute(
-        "SELECT c.id, c.credibility, j.seq, j.new_value FROM (SELECT claim_id, max(seq) AS seq "
-        "FROM journal WHERE action = 'grade' GROUP BY claim_id) m "
-        "JOIN journal j ON j.seq = m.seq JOIN claims c ON c.id = m.claim_id"
+    last_grade: dict[str, tuple[int, str]] = {}
+    for seq, claim_id, new_value in conn.execute(
+        "SELECT seq, claim_id, new_value FROM journal WHERE action = 'grade' ORDER BY seq"
     ):
-        expected = json.loads(new_value)["credibility"]
+        last_grade[claim_id] = (seq, json.loads(new_value)["credibility"])
+    for claim_id, (grade_seq, expected) in sorted(last_grade.items()):
+        credibility = scalar(conn, "SELECT credibility FROM claims WHERE id = ?", claim_id)
         if credibility != expected:
             problems.append(
                 (
@@ -595,6 +602,24 @@ def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
             )
         )
     return problems
+
+
+def head(conn: sqlite3.Connection) -> tuple[int, str] | None:
+    """The last entry's sequence number and hash: publish it to detect a truncated journal."""
+    return conn.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+
+
+def check_head(conn: sqlite3.Connection, seq: int, digest: str) -> str | None:
+    """A problem if entry ``seq`` is missing or differs from a head recorded earlier."""
+    row = conn.execute("SELECT hash FROM journal WHERE seq = ?", (seq,)).fetchone()
+    if row is None:
+        return (
+            f"entry {seq}, recorded earlier as the journal's head, is missing: the "
+            "journal was cut short"
+        )
+    if row[0] != digest:
+        return f"entry {seq} no longer has the hash recorded earlier: the journal was rewritten"
+    return None
 
 
 def relation_key(claim_id: str, kind: str, other_id: str) -> tuple[str, str, str]:

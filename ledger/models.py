@@ -329,7 +329,7 @@ class Document(Model):
     title: str
     title_note: str | None = None
     url: str | None = None
-    published: str
+    published: EDTFDate
     published_note: str | None = None
     authors: list[str] = Field(default_factory=list)
     translator: str | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
@@ -60,6 +61,9 @@ FACET_INDEXES = {
 }
 """An index on every column used as a facet, a filter or a join."""
 
+COVERING = {("claims", "status"): ["status", "id"]}
+"""Indexes that carry a second column, so the audit reads claims' statuses from the index."""
+
 
 def create_schema(db: sqlite_utils.Database) -> None:
     """Create every table, foreign key and index of an empty ledger."""
@@ -74,7 +78,7 @@ def create_indexes(db: sqlite_utils.Database) -> None:
     )
     for table, columns in FACET_INDEXES.items():
         for column in columns:
-            db[table].create_index([column], if_not_exists=True)
+            db[table].create_index(COVERING.get((table, column), [column]), if_not_exists=True)
     for statement in JOURNAL_INDEXES:
         db.execute(statement)
 
@@ -545,15 +549,41 @@ def connect(db_path: Path, *, must_exist: bool = True) -> sqlite_utils.Database:
 def replacing(db_path: Path):
     """Yield a path to build into; move it over ``db_path`` only if the block succeeds."""
     db_path = Path(db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_builds(db_path)
+    except OSError as exc:
+        raise LedgerError(f"{db_path.parent}: cannot write here ({exc.strerror})") from None
     building = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
-    for leftover in (building, building.with_name(building.name + "-journal")):
-        leftover.unlink(missing_ok=True)
     try:
         yield building
         os.replace(building, db_path)
+    except (sqlite3.OperationalError, OSError) as exc:
+        # A full disk, a read-only directory: the old file is untouched; say so plainly.
+        raise LedgerError(
+            f"{db_path}: could not write the new database ({exc}); the previous one is unchanged"
+        ) from None
     finally:
-        building.unlink(missing_ok=True)
+        for leftover in (building, building.with_name(building.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+
+
+def _remove_stale_builds(db_path: Path) -> None:
+    """Delete files left by builds that were killed (their process no longer exists)."""
+    for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
+        match = re.search(r"\.building-(\d+)(?:-journal)?$", stale.name)
+        if match and not _alive(int(match.group(1))):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def build_database(

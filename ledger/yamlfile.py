@@ -64,7 +64,11 @@ def read_yaml(path: Path) -> YamlFile:
     except OSError as exc:
         result.problems.append(Problem(result.name, None, f"cannot read: {exc.strerror}"))
         return result
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        result.problems.append(Problem(result.name, None, f"not readable as YAML: {exc}"))
+        return result
     try:
         node = loader.get_single_node()
         if node is None:
@@ -78,12 +82,30 @@ def read_yaml(path: Path) -> YamlFile:
         result.problems.append(Problem(result.name, line, f"YAML syntax error: {what}"))
     except yaml.YAMLError as exc:
         result.problems.append(Problem(result.name, None, f"YAML error: {exc}"))
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        result.problems.append(Problem(result.name, None, f"YAML value refused: {exc}"))
+    except (RecursionError, _TooLarge) as exc:
+        result.problems.append(
+            Problem(
+                result.name, None, f"YAML too deeply nested or too large to be a seed file ({exc})"
+            )
+        )
     finally:
         loader.dispose()
     return result
 
 
+MAX_NODES = 200_000
+"""More YAML values than this (e.g. aliases expanding exponentially) is refused."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _record_lines(node: yaml.Node, loc: Location, result: YamlFile) -> None:
+    if len(result.lines) > MAX_NODES:
+        raise _TooLarge(f"more than {MAX_NODES:,} values")
     result.lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}

@@ -54,3 +54,49 @@ def test_editor_reads_competing_attributions_and_a_claim_page(seed_server, page)
         .get_attribute("href")
         .endswith("#killing-of-osama-al-azizi")
     )
+
+
+def test_html_in_a_quote_or_note_is_shown_as_text(mini_seeds, tmp_path, page):
+    import hashlib
+
+    from ledger.build import build
+
+    from .conftest import Server
+
+    payload = "<script>window.__pwned = 1</script>"
+    note = '<img src="x" onerror="window.__pwned = 2">'
+    text_file = mini_seeds / "documents" / "daily-2024-01-10.txt"
+    data = text_file.read_bytes() + f"\nThe mayor wrote {payload} on the notice board.\n".encode()
+    text_file.write_bytes(data)
+    doc = mini_seeds / "documents" / "daily-2024-01-10.yml"
+    doc.write_text(
+        doc.read_text().replace(
+            "sha256: bc51820b8aadc77257025798ccf18ff4637811a6a256d6939ae351a569098004",
+            f"sha256: {hashlib.sha256(data).hexdigest()}",
+        )
+        + f"""
+  - id: daily-script-notice
+    quote: "The mayor wrote {payload} on the notice board"
+    text: 'The mayor posted a notice {note}'
+    speaker: riverton-council
+    speaker_label: the mayor
+    kind: event
+    note: '{note}'
+"""
+    )
+    db = tmp_path / "ledger.db"
+    build(mini_seeds, db)
+    server = Server(db)
+    try:
+        for path in (
+            "/ledger/claims/daily-script-notice",
+            "/ledger/claims?_search=notice",
+            "/ledger/documents/daily-2024-01-10",
+        ):
+            page.goto(server.url + path)
+            assert page.evaluate("window.__pwned") is None, path
+        page.goto(server.url + "/ledger/claims/daily-script-notice")
+        assert payload in page.locator("mark.ledger-quote").inner_text()
+        assert note in page.locator("h1.ledger-claim-text").inner_text()
+    finally:
+        server.stop()

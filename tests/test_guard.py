@@ -18,6 +18,8 @@ def test_limiter_blocks_after_max_failures_and_forgets_after_the_window():
 
 def test_only_the_actor_cookie_is_changed():
     assert harden_cookie(b"ds_actor=abc; Path=/") == b"ds_actor=abc; Path=/; HttpOnly; SameSite=Lax"
-    assert harden_cookie(b"ds_actor=abc; HttpOnly; SameSite=Strict") == \
-        b"ds_actor=abc; HttpOnly; SameSite=Strict"
+    assert (
+        harden_cookie(b"ds_actor=abc; HttpOnly; SameSite=Strict")
+        == b"ds_actor=abc; HttpOnly; SameSite=Strict"
+    )
     assert harden_cookie(b"ds_csrftoken=x; Path=/") == b"ds_csrftoken=x; Path=/"

@@ -451,3 +451,26 @@ def test_parallel_and_serial_audits_agree(mini_db):
     conn = sqlite3.connect(mini_db)
     serial, parallel = journal.audit(conn, workers=1), journal.audit(conn, workers=2)
     assert serial.problems == parallel.problems and serial.first_bad_seq == 20
+
+
+def test_a_journal_cut_short_is_caught_against_a_recorded_head(mini_db):
+    actions.add_note(mini_db, "daily-200-homes", "checker", "first")
+    actions.add_note(mini_db, "daily-200-homes", "checker", "second")
+    head = runner.invoke(app, ["journal", "head", "--db", str(mini_db)]).stdout.strip()
+    assert head.startswith("3:")
+    assert runner.invoke(app, ["audit", "--db", str(mini_db), "--head", head]).exit_code == 0
+    tamper(mini_db, "DELETE FROM journal WHERE seq = 3")
+    # The chain alone still verifies: a truncated chain is a valid shorter chain...
+    assert audit(mini_db).ok
+    # ...which is why the head is kept elsewhere.
+    result = runner.invoke(app, ["audit", "--db", str(mini_db), "--head", head])
+    assert result.exit_code == 1
+    assert "entry 3, recorded earlier as the journal's head, is missing" in result.output
+
+
+def test_deleting_the_last_status_change_is_caught_by_the_status_invariant(mini_db):
+    actions.verify(mini_db, "daily-200-homes", "disputed", "checker", "Weekly says 120")
+    tamper(mini_db, "DELETE FROM journal WHERE seq = 2")
+    report = audit(mini_db)
+    assert not report.ok
+    assert "claim daily-200-homes: status is 'disputed'" in report.problems[0]

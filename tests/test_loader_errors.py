@@ -252,4 +252,8 @@ def test_failed_build_leaves_database_untouched(mini_seeds, tmp_path):
     assert result.exit_code == 2
     assert "quote not found" in result.output
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.db", "seeds"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ledger.db",
+        "ledger.internal.db",
+        "seeds",
+    ]

@@ -1,4 +1,4 @@
-"""The public tables and columns are documented in metadata.yml, and the JSON Schemas are current."""
+"""Every public table and column is documented in metadata.yml; the JSON Schemas are current."""
 
 from __future__ import annotations
 

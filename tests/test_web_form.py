@@ -141,10 +141,17 @@ def test_every_write_route_refuses_the_public(mini_server, mini_db):
     with mini_server.client() as client:
         token = csrf_token(client.get("/-/login").text)
         for action in ("verify", "relate", "unrelate"):
-            response = client.post(f"/-/ledger/ledger/claims/daily-200-homes/{action}",
-                                   data={"csrftoken": token, "status": "false",
-                                         "kind": "contradicts", "other": "weekly-120-homes",
-                                         "rationale": "x", "evidence": "https://x.org"})
+            response = client.post(
+                f"/-/ledger/ledger/claims/daily-200-homes/{action}",
+                data={
+                    "csrftoken": token,
+                    "status": "false",
+                    "kind": "contradicts",
+                    "other": "weekly-120-homes",
+                    "rationale": "x",
+                    "evidence": "https://x.org",
+                },
+            )
             assert response.status_code == 403, action
     assert journal_size(mini_db) == 1
     assert status_of(mini_db) == "unverified"
@@ -152,9 +159,13 @@ def test_every_write_route_refuses_the_public(mini_server, mini_db):
 
 def test_sql_that_writes_is_refused(mini_server, mini_db):
     with mini_server.client() as client:
-        for sql in ("update claims set status = 'false'", "delete from journal",
-                    "insert into actors (id, name, role) values ('x', 'x', 'curator')",
-                    "drop table journal", "pragma writable_schema = 1"):
+        for sql in (
+            "update claims set status = 'false'",
+            "delete from journal",
+            "insert into actors (id, name, role) values ('x', 'x', 'curator')",
+            "drop table journal",
+            "pragma writable_schema = 1",
+        ):
             response = client.get("/ledger.json", params={"sql": sql})
             assert response.status_code in (400, 403), sql
     assert status_of(mini_db) == "unverified" and journal_size(mini_db) == 1
@@ -163,15 +174,17 @@ def test_sql_that_writes_is_refused(mini_server, mini_db):
 def test_session_cookie_is_httponly_and_samesite(mini_server):
     with mini_server.client() as client:
         response = log_in(client, "checker")
-        cookie = next(v for k, v in response.headers.multi_items()
-                      if k.lower() == "set-cookie" and v.startswith("ds_actor="))
+        cookie = next(
+            v
+            for k, v in response.headers.multi_items()
+            if k.lower() == "set-cookie" and v.startswith("ds_actor=")
+        )
     assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
 
 
 def test_failed_logins_are_rate_limited(mini_server):
     with mini_server.client() as client:
-        statuses = [log_in(client, "checker", password=f"wrong{i}").status_code
-                    for i in range(6)]
+        statuses = [log_in(client, "checker", password=f"wrong{i}").status_code for i in range(6)]
         assert statuses[:5] == [200] * 5 and statuses[5] == 429
         # Even the right password waits until the window has passed.
         blocked = log_in(client, "checker")

@@ -32,8 +32,11 @@ class LoginLimiter:
     def blocked(self, keys: list[str], now: float | None = None) -> float:
         """Seconds until another attempt is allowed, or 0."""
         now = time.monotonic() if now is None else now
-        waits = [self.window - (now - times[0]) for times in
-                 (self._recent(k, now) for k in keys) if len(times) >= self.max_failures]
+        waits = [
+            self.window - (now - times[0])
+            for times in (self._recent(k, now) for k in keys)
+            if len(times) >= self.max_failures
+        ]
         return max(waits, default=0.0)
 
     def failed(self, keys: list[str], now: float | None = None) -> None:
@@ -81,11 +84,22 @@ def guard(app, limiter: LoginLimiter | None = None):
             keys = [f"addr:{client}", f"user:{user}"]
             wait = limiter.blocked(keys)
             if wait:
-                await send({"type": "http.response.start", "status": 429, "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"retry-after", str(int(wait) + 1).encode())]})
-                await send({"type": "http.response.body",
-                            "body": b"Too many failed logins; try again later.\n"})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 429,
+                        "headers": [
+                            (b"content-type", b"text/plain; charset=utf-8"),
+                            (b"retry-after", str(int(wait) + 1).encode()),
+                        ],
+                    }
+                )
+                await send(
+                    {
+                        "type": "http.response.body",
+                        "body": b"Too many failed logins; try again later.\n",
+                    }
+                )
                 return
             sent = False
 

@@ -1,0 +1,296 @@
+"""Property-based attacks on the loader and the importers: whatever arrives, the result is a
+load that round-trips or a clear error — never a traceback, never a partly written database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ledger import synth
+from ledger.build import build, check
+from ledger.bulk import build_from_records
+from ledger.errors import LedgerError
+from ledger.export import export_jsonl
+from ledger.importers import import_claimreview, import_jsonl
+
+from .conftest import MINI_SEEDS
+
+NASTY = st.sampled_from(
+    [
+        "بيان الناشطين في درعا",
+        "\u202eevil\u202c",
+        "\u200f\u200e",
+        "e\u0301\u0301\u0301",
+        "\u200b\ufeff",
+        "\x00",
+        "\x01\x07\x1b",
+        "\ud7ff",
+        "'" * 3,
+        '"',
+        "\\",
+        "%s%n",
+        "{{7*7}}",
+        "<script>alert(1)</script>",
+        "- - -",
+        ": :",
+        "&anchor",
+        "*alias",
+        "!!python/object:os",
+        "[" * 200,
+        "{" * 200,
+        "9" * 400,
+        "-1e309",
+        "null",
+        "true",
+        "~",
+        "2024-13-45",
+    ]
+)
+TEXT = st.one_of(
+    NASTY,
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+    st.builds(lambda s, n: s * n, NASTY, st.integers(1, 5000)),
+)
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def mini_database() -> bytes:
+    work = Path(tempfile.mkdtemp())
+    build(MINI_SEEDS, work / "ledger.db")
+    return (work / "ledger.db").read_bytes()
+
+
+MINI_DB = mini_database()
+
+
+def fresh_seeds() -> Path:
+    target = Path(tempfile.mkdtemp()) / "seeds"
+    shutil.copytree(MINI_SEEDS, target)
+    return target
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def mutate_yaml(text: str, line_index: int, replacement: str, mode: int) -> str:
+    lines = text.split("\n")
+    index = line_index % len(lines)
+    line = lines[index]
+    if mode == 0 and ":" in line:  # replace a value
+        key = line.split(":", 1)[0]
+        lines[index] = f"{key}: {replacement}"
+    elif mode == 1:  # replace the whole line
+        lines[index] = replacement
+    elif mode == 2:  # insert a line
+        lines.insert(index, replacement)
+    else:  # deep nesting under a key
+        lines[index] = line.split(":", 1)[0] + ": " + "[" * 3000 + "]" * 3000
+    return "\n".join(lines)
+
+
+def round_trips(db: Path) -> None:
+    first, second = db.with_suffix(".1.jsonl"), db.with_suffix(".2.jsonl")
+    restored = db.with_name("restored.db")
+    export_jsonl(db, first)
+    import_jsonl(first, restored)
+    export_jsonl(restored, second)
+    assert first.read_bytes() == second.read_bytes()
+
+
+@FAST
+@given(
+    file=st.sampled_from(
+        [
+            "documents/daily-2024-01-10.yml",
+            "entities.yml",
+            "places.yml",
+            "relations.yml",
+            "outlets.yml",
+            "actors.yml",
+        ]
+    ),
+    line=st.integers(0, 200),
+    replacement=TEXT,
+    mode=st.integers(0, 3),
+)
+def test_mutated_seed_yaml_loads_or_reports(file, line, replacement, mode):
+    seeds = fresh_seeds()
+    path = seeds / file
+    path.write_text(
+        mutate_yaml(path.read_text(), line, replacement, mode),
+        encoding="utf-8",
+        errors="surrogatepass",
+    )
+    db = seeds.parent / "ledger.db"
+    db.write_bytes(MINI_DB)
+    before = digest(db)
+    try:
+        check(seeds)
+    except LedgerError as error:
+        assert str(error)
+        try:
+            build(seeds, db)
+        except LedgerError:
+            pass
+        assert digest(db) == before
+        return
+    build(seeds, db)
+    round_trips(db)
+
+
+@FAST
+@given(data=st.binary(max_size=2000))
+def test_arbitrary_bytes_as_a_seed_file_are_reported(data):
+    seeds = fresh_seeds()
+    (seeds / "places.yml").write_bytes(data)
+    try:
+        check(seeds)
+    except LedgerError as error:
+        assert str(error)
+
+
+def exported_lines() -> list[str]:
+    seeds = fresh_seeds()
+    db = seeds.parent / "ledger.db"
+    build(seeds, db)
+    dump = seeds.parent / "dump.jsonl"
+    export_jsonl(db, dump)
+    return dump.read_text().splitlines()
+
+
+EXPORT = exported_lines()
+
+
+@FAST
+@given(
+    index=st.integers(0, len(EXPORT) - 1),
+    value=st.one_of(
+        TEXT,
+        st.integers(),
+        st.floats(allow_nan=True),
+        st.none(),
+        st.lists(st.integers(), max_size=3),
+        st.dictionaries(st.text(max_size=5), st.integers(), max_size=3),
+    ),
+    mode=st.integers(0, 3),
+)
+def test_mutated_jsonl_imports_or_reports(index, value, mode):
+    lines = list(EXPORT)
+    record = json.loads(lines[index])
+    if mode == 0:  # a field gets a value of any type
+        key = sorted(record["row"])[index % len(record["row"])]
+        record["row"][key] = value
+        lines[index] = json.dumps(record, ensure_ascii=False)
+    elif mode == 1:
+        lines[index] = value if isinstance(value, str) else json.dumps(value)
+    elif mode == 2:
+        del lines[index]
+    else:
+        lines.insert(index, lines[index])
+    work = Path(tempfile.mkdtemp())
+    source = work / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    target = work / "ledger.db"
+    target.write_bytes(b"previous database")
+    try:
+        import_jsonl(source, target)
+    except LedgerError as error:
+        assert str(error)
+        assert target.read_bytes() == b"previous database"
+        return
+    round_trips(target)
+
+
+SYNTH = Path(tempfile.mkdtemp()) / "synth.tsv"
+synth.write(SYNTH, 300, seed=2)
+SYNTH_LINES = SYNTH.read_text().splitlines()
+
+
+@FAST
+@given(index=st.integers(0, len(SYNTH_LINES) - 1), replacement=TEXT, mode=st.integers(0, 2))
+def test_mutated_record_streams_build_or_report(index, replacement, mode):
+    lines = list(SYNTH_LINES)
+    kind, body = lines[index].split("\t", 1)
+    if mode == 0:
+        record = json.loads(body)
+        key = sorted(record)[index % len(record)]
+        record[key] = replacement
+        lines[index] = f"{kind}\t{json.dumps(record, ensure_ascii=False)}"
+    elif mode == 1:
+        lines[index] = f"{kind}\t{replacement}"
+    else:
+        lines[index] = replacement
+    work = Path(tempfile.mkdtemp())
+    source = work / "in.tsv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    target = work / "ledger.db"
+    target.write_bytes(b"previous database")
+    try:
+        build_from_records(source, target)
+    except LedgerError as error:
+        assert str(error)
+        assert target.read_bytes() == b"previous database"
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), TEXT),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "@type",
+                    "@graph",
+                    "claimReviewed",
+                    "reviewRating",
+                    "ratingValue",
+                    "alternateName",
+                    "itemReviewed",
+                    "author",
+                    "name",
+                    "url",
+                    "datePublished",
+                    "dataFeedElement",
+                    "item",
+                ]
+            ),
+            children,
+            max_size=5,
+        ),
+    ),
+    max_leaves=25,
+)
+
+
+@FAST
+@given(document=JSON_VALUES)
+def test_claimreview_import_of_anything_loads_or_reports(document):
+    seeds = fresh_seeds()
+    source = seeds.parent / "reviews.json"
+    source.write_text(
+        json.dumps(
+            {"@type": "ClaimReview", **document} if isinstance(document, dict) else document
+        ),
+        encoding="utf-8",
+        errors="surrogatepass",
+    )
+    before = sorted(p.relative_to(seeds) for p in seeds.rglob("*"))
+    try:
+        import_claimreview(source, seeds, today="2026-11-21")
+    except LedgerError as error:
+        assert str(error)
+        assert sorted(p.relative_to(seeds) for p in seeds.rglob("*")) == before
+        return
+    check(seeds)
