@@ -842,6 +842,41 @@ def bench_scale(
     out.print(f"figures written to {out_file}", highlight=False)
 
 
+@bench_app.command("load")
+def bench_load(
+    clients: Annotated[int, typer.Option(help="Concurrent readers.")] = 4,
+    requests: Annotated[int, typer.Option(help="Requests per reader.")] = 2000,
+    changes: Annotated[int, typer.Option(help="Status changes posted meanwhile.")] = 200,
+    seeds: SeedsOption = DEFAULT_SEEDS,
+    metadata: Annotated[Path, typer.Option(help="Datasette metadata.")] = Path("metadata.yml"),
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write the JSON figures.")
+    ] = Path("bench-results/load.json"),
+) -> None:
+    """Readers and fact-checkers at once on a real server: errors, lost entries, latency.
+
+    Exits 1 if any response was an error, any change is missing or the audit fails.
+    """
+    from .loadtest import run
+
+    try:
+        figures = run(seeds, metadata, clients, requests, changes)
+    except LedgerError as error:
+        raise _fail(error) from None
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    out_file.write_text(json.dumps(figures, indent=2) + "\n")
+    out.print(
+        f"{figures['requests']:,} requests by {clients} readers and "
+        f"{figures['status_changes_posted']} status changes in {figures['seconds']} s: "
+        f"{figures['requests_per_second']} requests/s, median {figures['median_ms']} ms, "
+        f"p95 {figures['p95_ms']} ms; errors {figures['error_count']}; journal entries added "
+        f"{figures['journal_entries_added']}; audit {'ok' if figures['audit_ok'] else 'FAILED'}",
+        highlight=False,
+    )
+    if not figures["ok"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("extract")
 def bench_extract(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> None:
     """Extraction against the curated seed ledger: precision, recall, source accuracy, speed."""
