@@ -23,7 +23,7 @@ import sqlite_utils
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import Problem, SeedErrors, display_path
-from .journal import GENESIS_HASH, Entry, entry_hash
+from .journal import GENESIS_HASH, Entry, entry_hash, seed_status_fields
 from .models import Actor, Claim, Document, Entity, Outlet, Place, Relation
 from .seeds import _describe
 from .store import (
@@ -363,20 +363,7 @@ class _Loader:
                 )
                 relay_lines.append(line)
             if claim.verification is not None:
-                check = claim.verification
-                journal.append(
-                    dict(
-                        claim_id=claim.id,
-                        action="status",
-                        old_value="unverified",
-                        new_value=claim.status.value,
-                        actor_id=check.by,
-                        recorded_at=f"{check.on}T00:00:00.000000Z",
-                        rationale=check.rationale,
-                        evidence=list(check.evidence),
-                        origin="seed",
-                    )
-                )
+                journal.append(seed_status_fields(claim))
         self._insert("claims", rows, lines)
         self._insert("claim_subjects", subjects, sub_lines)
         self._insert("claim_places", places, place_lines)

@@ -307,6 +307,22 @@ def scalar(conn: sqlite3.Connection, sql: str, *params):
     return row[0] if row else None
 
 
+def seed_status_fields(claim) -> dict:
+    """The journal entry a seed claim's curated status becomes (see record_seed_statuses)."""
+    check = claim.verification
+    return {
+        "claim_id": claim.id,
+        "action": JournalAction.STATUS.value,
+        "old_value": Status.UNVERIFIED.value,
+        "new_value": claim.status.value,
+        "actor_id": check.by,
+        "recorded_at": f"{check.on}T00:00:00.000000Z",
+        "rationale": check.rationale,
+        "evidence": list(check.evidence),
+        "origin": "seed",
+    }
+
+
 def record_seed_statuses(conn: sqlite3.Connection, claims) -> int:
     """Journal each seed claim's non-default status as set by its curator, oldest first.
 
@@ -316,21 +332,7 @@ def record_seed_statuses(conn: sqlite3.Connection, claims) -> int:
     verified = [c for c in claims if c.verification is not None]
     verified.sort(key=lambda c: c.verification.on)  # stable: file order within a day
     for claim in verified:
-        check = claim.verification
-        append(
-            conn,
-            Entry(
-                claim_id=claim.id,
-                action=JournalAction.STATUS.value,
-                old_value=Status.UNVERIFIED.value,
-                new_value=claim.status.value,
-                actor_id=check.by,
-                recorded_at=f"{check.on}T00:00:00.000000Z",
-                rationale=check.rationale,
-                evidence=list(check.evidence),
-                origin="seed",
-            ),
-        )
+        append(conn, Entry(**seed_status_fields(claim)))
     return len(verified)
 
 

@@ -86,6 +86,21 @@ class _Precomputed:
             return None  # more values asked for than were stored
         return [dict(row) for row in rows.rows]
 
+    async def _count_live(self, facet_class, source_and_config):
+        """Count one facet the way Datasette itself does, for requests not stored."""
+        live = facet_class(
+            self.ds,
+            self.request,
+            self.database,
+            sql=self.sql,
+            table=self.table,
+            params=self.params,
+            metadata=self.metadata,
+            row_count=self.row_count,
+        )
+        live.get_configs = lambda: [source_and_config]
+        return await live.facet_results()
+
 
 class PrecomputedColumnFacet(_Precomputed, ColumnFacet):
     type = "precomputed"
@@ -99,18 +114,7 @@ class PrecomputedColumnFacet(_Precomputed, ColumnFacet):
             column = config.get("column") or config["simple"]
             rows = await self._stored(column, size)
             if rows is None:
-                live = ColumnFacet(
-                    self.ds,
-                    self.request,
-                    self.database,
-                    sql=self.sql,
-                    table=self.table,
-                    params=self.params,
-                    metadata=self.metadata,
-                    row_count=self.row_count,
-                )
-                live.get_configs = lambda sc=source_and_config: [sc]
-                found, late = await live.facet_results()
+                found, late = await self._count_live(ColumnFacet, source_and_config)
                 results.extend(found)
                 timed_out.extend(late)
                 continue
@@ -161,18 +165,7 @@ class PrecomputedDateFacet(_Precomputed, DateFacet):
             column = config.get("column") or config["simple"]
             rows = await self._stored(column, size)
             if rows is None:
-                live = DateFacet(
-                    self.ds,
-                    self.request,
-                    self.database,
-                    sql=self.sql,
-                    table=self.table,
-                    params=self.params,
-                    metadata=self.metadata,
-                    row_count=self.row_count,
-                )
-                live.get_configs = lambda sc=source_and_config: [sc]
-                found, late = await live.facet_results()
+                found, late = await self._count_live(DateFacet, source_and_config)
                 results.extend(found)
                 timed_out.extend(late)
                 continue

@@ -180,37 +180,23 @@ async def claim_action(request, datasette):
     actor_id = request.actor["id"]
     path = Path(db.path)
     try:
+        kind, other = form.get("kind", ""), form.get("other", "").strip()
+        rationale = form.get("rationale", "")
         if action == "verify":
             evidence = (form.get("evidence") or "").split()
-            entry = await asyncio.to_thread(
+            call = (
                 actions.verify,
                 path,
                 claim_id,
                 form.get("status", ""),
                 actor_id,
-                form.get("rationale", ""),
+                rationale,
                 evidence,
             )
-        elif action == "relate":
-            entry = await asyncio.to_thread(
-                actions.relate,
-                path,
-                claim_id,
-                form.get("kind", ""),
-                form.get("other", "").strip(),
-                actor_id,
-                form.get("rationale", ""),
-            )
         else:
-            entry = await asyncio.to_thread(
-                actions.unrelate,
-                path,
-                claim_id,
-                form.get("kind", ""),
-                form.get("other", "").strip(),
-                actor_id,
-                form.get("rationale", ""),
-            )
+            change = actions.relate if action == "relate" else actions.unrelate
+            call = (change, path, claim_id, kind, other, actor_id, rationale)
+        entry = await asyncio.to_thread(*call)
     except LedgerError as error:
         datasette.add_message(request, f"Not recorded: {error}", datasette.ERROR)
     else:
