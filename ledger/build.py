@@ -107,7 +107,7 @@ def read_journal_file(path: Path) -> list[Entry]:
             if not isinstance(data, dict) or set(data) - names:
                 raise ValueError(f"unexpected fields {sorted(set(data) - names)}")
             entries.append(Entry(**data))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, RecursionError) as exc:
             problems.append(Problem(display_path(path), number, f"not a journal entry: {exc}"))
     if problems:
         raise SeedErrors(problems)

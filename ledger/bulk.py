@@ -380,7 +380,7 @@ class _Loader:
                 data = json.loads(body)
                 entries.append({k: data.get(k) for k in JOURNAL_FIELDS if data.get(k) is not None})
                 lines.append(line)
-            except (ValueError, TypeError) as exc:
+            except (ValueError, TypeError, RecursionError) as exc:
                 self.problems.append(Problem(self.name, line, f"journal: {exc}"))
         self._chain(entries, lines)
 

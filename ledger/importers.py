@@ -50,7 +50,7 @@ def import_jsonl(path: Path, db_path: Path) -> dict[str, int]:
             ):
                 raise ValueError('expected {"table": ..., "row": {...}}')
             rows[record["table"]].append(record["row"])
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep JSON
             problems.append(Problem(name, number, f"not a ledger record: {exc}"))
     if problems:
         raise SeedErrors(problems)
@@ -192,7 +192,7 @@ def import_claimreview(path: Path, seeds_dir: Path, today: str) -> dict:
     path, seeds_dir = Path(path), Path(seeds_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise LedgerError(f"{display_path(path)}: not JSON-LD ({exc})") from None
     reviews = claim_reviews_in(data)
     if not reviews:
