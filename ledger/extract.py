@@ -88,13 +88,11 @@ CUE_VERBS = (
     "admits",
     "recalled",
 )
-ACCORDING_TO = r"according to"
 CUE = re.compile(
     r"\b(?:" + "|".join(sorted((re.escape(v) for v in CUE_VERBS), key=len, reverse=True)) + r")\b"
 )
 ACCORDING = re.compile(r"\b[Aa]ccording to\b")
 OPEN_QUOTES, CLOSE_QUOTES = '“"', '”"'
-QUOTE_PAIR = re.compile(r"“([^“”]*)”|\"([^\"]*)\"")
 SENTENCE_END = re.compile(r"(?<=[.!?])[”\"’)]*\s+(?=[“\"A-Z0-9(])")
 ABBREVIATIONS = (
     "Brig.",
@@ -716,6 +714,8 @@ class Extractor:
                         previous_quote,
                     )
                 source, cue, speaker, told = attributed[index]
+                if source is None and _only_quote(text, para_start, para_end):
+                    continue  # an unattributed quotation standing alone: layout, not a claim
                 if source is not None:
                     previous_quote = attributed[index]
                 for seg in quote.segments:

@@ -285,3 +285,11 @@ def test_add_document_refuses_non_utf8_and_duplicates(seeds_copy, tmp_path):
         ],
     )
     assert result.exit_code == 1 and "already in the seeds as document" in result.output
+
+
+def test_a_quotation_standing_alone_without_attribution_is_layout():
+    text = (
+        "“The regime released forty of the sixty emirs handed over in Tafas”\n\n"
+        "Reporters visited the town on Monday and found the market closed.\n"
+    )
+    assert extract(text) == []
