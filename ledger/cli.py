@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -283,8 +284,6 @@ def serve(
     except LedgerError as error:
         raise _fail(error) from None
     err.print(f"serving {db} at http://{host}:{port}/", highlight=False)
-    import os
-
     os.execvp(command[0], command)
 
 
