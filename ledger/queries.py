@@ -45,13 +45,18 @@ def quote_context(text: str, start: int, end: int) -> dict:
     }
 
 
+def _record(conn: sqlite3.Connection, table: str, record_id: str, kind: str) -> dict:
+    """One row of a table by id, or a LedgerError naming the unknown id."""
+    found = _rows(conn, f"SELECT * FROM [{table}] WHERE id = ?", (record_id,))
+    if not found:
+        raise LedgerError(f"unknown {kind} id {record_id!r}")
+    return found[0]
+
+
 def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
     """Everything about one claim: speaker, document, context, subjects, places, relations."""
     conn = _db(db)
-    found = _rows(conn, "SELECT * FROM claims WHERE id = ?", (claim_id,))
-    if not found:
-        raise LedgerError(f"unknown claim id {claim_id!r}")
-    claim = found[0]
+    claim = _record(conn, "claims", claim_id, "claim")
     speaker = _rows(conn, "SELECT * FROM entities WHERE id = ?", (claim["speaker_id"],))[0]
     speaker["aliases"] = json.loads(speaker["aliases"] or "[]")
     speaker["kind_label"] = EntityKind(speaker["kind"]).label
@@ -233,10 +238,7 @@ def _by_status(claims: list[dict]) -> list[dict]:
 def entity_view(db: Path | sqlite3.Connection, entity_id: str) -> dict:
     """An entity with its aliases and ties, what it said and what is said about it."""
     conn = _db(db)
-    found = _rows(conn, "SELECT * FROM entities WHERE id = ?", (entity_id,))
-    if not found:
-        raise LedgerError(f"unknown entity id {entity_id!r}")
-    entity = found[0]
+    entity = _record(conn, "entities", entity_id, "entity")
     entity["aliases"] = json.loads(entity["aliases"] or "[]")
     entity["kind_label"] = EntityKind(entity["kind"]).label
     said = _rows(
@@ -282,10 +284,7 @@ def entity_view(db: Path | sqlite3.Connection, entity_id: str) -> dict:
 def place_view(db: Path | sqlite3.Connection, place_id: str) -> dict:
     """A place and the claims about it, grouped by status."""
     conn = _db(db)
-    found = _rows(conn, "SELECT * FROM places WHERE id = ?", (place_id,))
-    if not found:
-        raise LedgerError(f"unknown place id {place_id!r}")
-    place = found[0]
+    place = _record(conn, "places", place_id, "place")
     place["aliases"] = json.loads(place["aliases"] or "[]")
     claims = _rows(
         conn,

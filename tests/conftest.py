@@ -44,6 +44,16 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
+def configured_facets() -> set[str]:
+    """The claims facets metadata.yml configures: every page must compute all of them."""
+    import yaml
+
+    from ledger.publish import facet_config
+
+    columns, dates = facet_config(yaml.safe_load(METADATA.read_text()))
+    return set(columns) | set(dates)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

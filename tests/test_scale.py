@@ -17,7 +17,7 @@ from ledger.cli import app
 from ledger.errors import SeedErrors
 from ledger.publish import publish
 
-from .conftest import METADATA, ROOT, Server, free_port
+from .conftest import METADATA, ROOT, Server, configured_facets, free_port
 
 runner = CliRunner()
 
@@ -156,15 +156,7 @@ def test_snapshot_served_immutable_answers_facets_and_search(snapshot, bulk_db):
         with server.client() as client:
             assert client.get("/-/databases.json").json()[0]["is_mutable"] is False
             page = client.get("/ledger/claims.json").json()
-            assert set(page["facet_results"]) == {
-                "status",
-                "outlet_id",
-                "speaker_id",
-                "kind",
-                "anonymous",
-                "place_id",
-                "said_on_earliest",
-            }
+            assert set(page["facet_results"]) == configured_facets()
             assert served_facets(page) == live_facets(bulk_db)
             filtered = client.get("/ledger/claims.json?status=false").json()
             assert served_facets(filtered) == live_facets(bulk_db, "WHERE status = ?", ("false",))
