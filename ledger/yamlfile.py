@@ -84,6 +84,10 @@ def read_yaml(path: Path) -> YamlFile:
         result.problems.append(Problem(result.name, None, f"YAML error: {exc}"))
     except ValueError as exc:  # e.g. an integer of thousands of digits
         result.problems.append(Problem(result.name, None, f"YAML value refused: {exc}"))
+    except _ComplexKey as exc:
+        result.problems.append(
+            Problem(result.name, exc.line, "a key must be a plain name, not a list or mapping")
+        )
     except (RecursionError, _TooLarge) as exc:
         result.problems.append(
             Problem(
@@ -103,6 +107,12 @@ class _TooLarge(Exception):
     pass
 
 
+class _ComplexKey(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
 def _record_lines(node: yaml.Node, loc: Location, result: YamlFile) -> None:
     if len(result.lines) > MAX_NODES:
         raise _TooLarge(f"more than {MAX_NODES:,} values")
@@ -110,8 +120,10 @@ def _record_lines(node: yaml.Node, loc: Location, result: YamlFile) -> None:
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):  # `{[a]: 1}`: no seed field looks so
+                raise _ComplexKey(line)
+            key = key_node.value
             if key in seen:
                 result.problems.append(
                     Problem(result.name, line, f"duplicate key {key!r} (first on line {seen[key]})")
