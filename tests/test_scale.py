@@ -220,3 +220,27 @@ def test_bench_command_runs_end_to_end(tmp_path):
     assert figures["audit"]["ok"]
     assert figures["snapshot"]["claims_json"]["all_facets_present"]
     assert figures["build"]["ratio_to_floor"] > 0
+
+
+@pytest.mark.parametrize("field", ["speaker", "places"])
+def test_bulk_build_names_a_claim_that_mentions_an_unknown_entity_or_place(
+    records, bulk_db, tmp_path, field
+):
+    lines = records.read_text().splitlines()
+    claim_line = max(i for i, line in enumerate(lines) if line.startswith("claim\t"))
+    record = json.loads(lines[claim_line].split("\t", 1)[1])
+    record[field] = "nobody-knows" if field == "speaker" else ["nowhere-known"]
+    lines[claim_line] = "claim\t" + json.dumps(record)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("\n".join(lines) + "\n")
+    target = tmp_path / "ledger.db"
+    target.write_bytes(bulk_db.read_bytes())
+    with pytest.raises(SeedErrors) as caught:
+        build_from_records(bad, target)
+    messages = [str(p) for p in caught.value.problems]
+    unknown = "nobody-knows" if field == "speaker" else "nowhere-known"
+    # The first problem names the claim's line; what refers to the claim fails in turn.
+    assert messages[0] == (
+        f"{bad}:{claim_line + 1}: claim {record['id']}: unknown entity or place '{unknown}'"
+    )
+    assert target.read_bytes() == bulk_db.read_bytes()
