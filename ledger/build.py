@@ -13,10 +13,12 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from . import boundary, journal
 from .errors import LedgerError, Problem, SeedErrors, display_path
 from .journal import Entry
-from .seeds import Ledger, load_seeds
+from .seeds import Ledger, _describe, load_seeds
 from .store import Progress, build_database
 
 JOURNAL_FILE = "journal.jsonl"
@@ -98,17 +100,15 @@ def _entries_from_database(db_path: Path) -> list[Entry]:
 def read_journal_file(path: Path) -> list[Entry]:
     """Entries exported with `ledger journal export`, one JSON object per line."""
     entries, problems = [], []
-    names = {f.name for f in fields(Entry)}
+    name = display_path(path)
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict) or set(data) - names:
-                raise ValueError(f"unexpected fields {sorted(set(data) - names)}")
-            entries.append(Entry(**data))
-        except (ValueError, TypeError, RecursionError) as exc:
-            problems.append(Problem(display_path(path), number, f"not a journal entry: {exc}"))
+            entries.append(journal.ENTRY.validate_json(line))
+        except ValidationError as exc:
+            for error in exc.errors():
+                problems.append(Problem(name, number, f"not a journal entry: {_describe(error)}"))
     if problems:
         raise SeedErrors(problems)
     return entries

@@ -17,7 +17,7 @@ import marshal
 import sqlite3
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import sqlite_utils
@@ -49,21 +49,12 @@ MODELS = {
     "document": Document,
     "claim": Claim,
     "relation": Relation,
+    "journal": Entry,
 }
-ADAPTERS = {kind: TypeAdapter(list[model]) for kind, model in MODELS.items()}
+BATCHES = {kind: TypeAdapter(list[model]) for kind, model in MODELS.items()}
+RECORDS = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 LOAD_ORDER = ("actor", "outlet", "entity", "place", "document", "claim", "relation", "journal")
 """Within a chunk, records are written parents first (the stream itself is in this order)."""
-JOURNAL_FIELDS = (
-    "claim_id",
-    "action",
-    "actor_id",
-    "recorded_at",
-    "rationale",
-    "evidence",
-    "origin",
-    "old_value",
-    "new_value",
-)
 
 
 @dataclass
@@ -197,7 +188,7 @@ class _Loader:
             for number, line in enumerate(handle, start=1):
                 head, _, body = line.rstrip(b"\n").partition(b"\t")
                 kind = head.decode("ascii", "replace")
-                if kind not in MODELS and kind != "journal":
+                if kind not in MODELS:
                     self.problems.append(
                         Problem(self.name, number, f"unknown record type {kind!r}")
                     )
@@ -219,42 +210,31 @@ class _Loader:
                 continue
             self.report.records += len(batch)
             self.report.counts[kind] = self.report.counts.get(kind, 0) + len(batch)
-            if kind == "journal":
-                self._journal(batch)
-            else:
-                records = self._validate(kind, batch)
-                if records:
-                    getattr(self, f"_{kind}")(records)
+            records = self._validate(kind, batch)
+            if records:
+                getattr(self, f"_{kind}")(records)
             self.step(kind, len(batch))
         self._write()
 
     def _validate(self, kind: str, batch: list[tuple[int, bytes]]) -> list[tuple[int, object]]:
+        """The batch's valid records; each invalid one becomes a problem on its own line."""
         payload = b"[" + b",".join(body for _, body in batch) + b"]"
         try:
             return list(
-                zip((n for n, _ in batch), ADAPTERS[kind].validate_json(payload), strict=True)
+                zip((n for n, _ in batch), BATCHES[kind].validate_json(payload), strict=True)
             )
-        except ValidationError as exc:
-            bad = {}
-            for error in exc.errors():
-                index = (
-                    error["loc"][0] if error["loc"] and isinstance(error["loc"][0], int) else None
-                )
-                line = batch[index][0] if index is not None else batch[0][0]
-                bad.setdefault(index, []).append(
-                    Problem(
-                        self.name, line, f"{kind}: {_describe({**error, 'loc': error['loc'][1:]})}"
-                    )
-                )
-            for found in bad.values():
-                self.problems.extend(found)
-            if None in bad:
-                return []
-            return [
-                (n, ADAPTERS[kind].validate_json(b"[" + body + b"]")[0])
-                for i, (n, body) in enumerate(batch)
-                if i not in bad
-            ]
+        except ValidationError:
+            pass
+        # Something in the batch is wrong (maybe a line is not JSON at all, which pydantic can
+        # only place in the joined payload): validate record by record to name each line.
+        records = []
+        for line, body in batch:
+            try:
+                records.append((line, RECORDS[kind].validate_json(body)))
+            except ValidationError as exc:
+                for error in exc.errors():
+                    self.problems.append(Problem(self.name, line, f"{kind}: {_describe(error)}"))
+        return records
 
     def _insert(self, table: str, rows: list[dict], lines: list[int]) -> None:
         """Queue rows for the table; `_write` inserts the chunk's rows table by table."""
@@ -271,20 +251,23 @@ class _Loader:
                 f"VALUES ({', '.join('?' for _ in columns)})"
             )
             values = [tuple(row.values()) for row in rows]  # every row has the same keys
-            try:
-                self.conn.execute("SAVEPOINT chunk")
-                self.conn.executemany(sql, values)
-                self.conn.execute("RELEASE chunk")
-            except sqlite3.IntegrityError:
-                self.conn.execute("ROLLBACK TO chunk")
-                self.conn.execute("RELEASE chunk")
-                for line, value in zip(lines, values, strict=True):
-                    try:
-                        self.conn.execute(sql, value)
-                    except sqlite3.IntegrityError as exc:
-                        self.problems.append(Problem(self.name, line, f"{table}: {_reason(exc)}"))
-                continue
-            if self.rows_file is not None:
+            # executemany stops at the first row SQLite refuses; the rows before it are in, as
+            # total_changes tells. Name that row's line and go on after it. (The build's
+            # journal is off, so nothing could be rolled back; a build with problems is
+            # thrown away whole.)
+            start, refused = 0, False
+            while start < len(values):
+                before = self.conn.total_changes
+                try:
+                    self.conn.executemany(sql, values[start:])
+                    break
+                except sqlite3.IntegrityError as exc:
+                    failed = start + self.conn.total_changes - before
+                    self.problems.append(
+                        Problem(self.name, lines[failed], f"{table}: {_reason(exc)}")
+                    )
+                    start, refused = failed + 1, True
+            if self.rows_file is not None and not refused:
                 began = time.perf_counter()
                 marshal.dump((sql, values), self.rows_file)
                 self.report.rows_out_seconds += time.perf_counter() - began
@@ -413,46 +396,29 @@ class _Loader:
                 )
                 relay_lines.append(line)
             if claim.verification is not None:
-                journal.append(seed_status_fields(claim))
+                journal.append((line, Entry(**seed_status_fields(claim))))
         self._insert("claims", rows, lines)
         self._insert("claim_subjects", subjects, sub_lines)
         self._insert("claim_places", places, place_lines)
         self._insert("claim_relays", relays, relay_lines)
-        self._chain(journal, lines)
+        self._chain(journal)
 
     def _relation(self, records):
         self._insert("relations", [relation_row(r) for _, r in records], [n for n, _ in records])
 
-    def _journal(self, batch):
-        entries, lines = [], []
-        for line, body in batch:
-            try:
-                data = json.loads(body)
-                entries.append({k: data.get(k) for k in JOURNAL_FIELDS if data.get(k) is not None})
-                lines.append(line)
-            except (ValueError, TypeError, RecursionError) as exc:
-                self.problems.append(Problem(self.name, line, f"journal: {exc}"))
-        self._chain(entries, lines)
+    def _journal(self, records):
+        self._chain(records)
 
-    def _chain(self, specs: list[dict], lines: list[int]) -> None:
+    def _chain(self, records: list[tuple[int, Entry]]) -> None:
         """Number, link and hash journal entries in stream order."""
         rows = []
-        for spec in specs:
+        for _, entry in records:
             self.seq += 1
-            try:
-                entry = Entry(**spec, seq=self.seq, prev_hash=self.prev_hash)
-            except TypeError as exc:
-                self.problems.append(Problem(self.name, lines[0], f"journal: {exc}"))
-                self.seq -= 1
-                continue
+            entry = replace(entry, seq=self.seq, prev_hash=self.prev_hash, hash=None)
             digest = entry_hash(entry, self.prev_hash)
             self.prev_hash = digest
             rows.append({**entry.as_row(), "hash": digest})
-        self._insert(
-            "journal",
-            rows,
-            lines[: len(rows)] if len(lines) >= len(rows) else [lines[0]] * len(rows),
-        )
+        self._insert("journal", rows, [line for line, _ in records])
 
 
 def _reason(exc: sqlite3.IntegrityError) -> str:

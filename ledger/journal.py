@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from multiprocessing import get_context
 
+from pydantic import ConfigDict, TypeAdapter
+
 from .vocabulary import JournalAction, RelationKind, Status
 
 GENESIS_HASH = "0" * 64
@@ -87,6 +89,9 @@ class Entry:
     prev_hash: str | None = None
     hash: str | None = None
 
+    # Entries read from files are validated by pydantic (see ENTRY): no unknown fields.
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
     def hashed(self) -> dict:
         return {name: getattr(self, name) for name in HASHED_FIELDS}
 
@@ -101,6 +106,9 @@ class Entry:
         values["evidence"] = json.loads(values["evidence"] or "[]")
         return cls(**{k: values[k] for k in cls.__dataclass_fields__})
 
+
+ENTRY = TypeAdapter(Entry)
+"""Checks the type of every field of an entry read from a file (a journal export, a stream)."""
 
 _encode = getattr(json.encoder, "c_encode_basestring", None) or json.encoder.py_encode_basestring
 

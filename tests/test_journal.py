@@ -315,6 +315,24 @@ def test_exported_journal_rebuilds_a_fresh_clone(mini_seeds, mini_db, tmp_path):
     )
 
 
+def test_an_exported_journal_with_a_wrong_field_is_reported_by_line(mini_seeds, mini_db, tmp_path):
+    actions.add_note(mini_db, "daily-200-homes", "checker", "first")
+    actions.add_note(mini_db, "daily-200-homes", "checker", "second")
+    exported = mini_seeds / "journal.jsonl"
+    export_journal(mini_db, exported)
+    lines = exported.read_text().splitlines()
+    entry = json.loads(lines[1])
+    entry["rationale"] = ["not", "a", "string"]
+    exported.write_text(lines[0] + "\n" + json.dumps(entry) + "\n")
+    fresh = tmp_path / "fresh.db"
+    result = runner.invoke(app, ["build", "--seeds", str(mini_seeds), "--db", str(fresh)])
+    assert result.exit_code == 2
+    assert f"{exported}:2: not a journal entry: rationale: Input should be a valid string" in (
+        result.output
+    )
+    assert not fresh.exists()
+
+
 def test_replay_that_no_longer_applies_is_a_clear_error(mini_seeds, mini_db):
     actions.add_note(mini_db, "daily-200-homes", "checker", "note on a claim about to vanish")
     path = mini_seeds / "documents" / "daily-2024-01-10.yml"
