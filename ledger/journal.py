@@ -455,30 +455,30 @@ def _verify_range(path: str, lo: int, hi: int) -> _ChainPart:
         conn.close()
 
 
+CANONICAL_SQL = (
+    """'{"action":' || json_quote(action) || ',"actor_id":' || json_quote(actor_id)"""
+    """ || ',"claim_id":' || json_quote(claim_id) || ',"evidence":' || evidence"""
+    """ || ',"new_value":' || json_quote(new_value) || ',"old_value":' || json_quote(old_value)"""
+    """ || ',"origin":' || json_quote(origin) || ',"prev_hash":' || json_quote(prev_hash)"""
+    """ || ',"rationale":' || json_quote(rationale)"""
+    """ || ',"recorded_at":' || json_quote(recorded_at) || ',"seq":' || seq || '}'"""
+)
+"""``canonical()`` computed by SQLite, for the audit: building the text in C instead of Python
+makes the audit about a third faster. SQLite's json_quote escapes every code point exactly as
+Python's json does with ensure_ascii=False (a test compares all of them)."""
+
+
 def _verify_rows(conn: sqlite3.Connection, lo: int, hi: int) -> _ChainPart:
     """Check the chain within entries lo..hi: order, links and each entry's own hash."""
     problems = []
     cursor = conn.execute(
-        "SELECT seq, claim_id, action, old_value, new_value, actor_id, recorded_at, rationale, "
-        "evidence, origin, prev_hash, hash FROM journal WHERE seq BETWEEN ? AND ? ORDER BY seq",
+        f"SELECT seq, prev_hash, hash, {CANONICAL_SQL} FROM journal "
+        "WHERE seq BETWEEN ? AND ? ORDER BY seq",
         (lo, hi),
     )
     sha256, count = hashlib.sha256, 0
     first_seq = first_prev = expected_prev = expected_seq = None
-    for (
-        seq,
-        claim_id,
-        action,
-        old,
-        new,
-        actor,
-        at,
-        rationale,
-        evidence,
-        origin,
-        prev,
-        digest,
-    ) in cursor:
+    for seq, prev, digest, text in cursor:
         if count == 0:
             first_seq, first_prev = seq, prev
         else:
@@ -500,10 +500,7 @@ def _verify_rows(conn: sqlite3.Connection, lo: int, hi: int) -> _ChainPart:
                     )
                 )
         count += 1
-        text = canonical(
-            seq, claim_id, action, old, new, actor, at, rationale, evidence, origin, prev
-        )
-        if sha256(text.encode("utf-8")).hexdigest() != digest:
+        if text is None or sha256(text.encode("utf-8")).hexdigest() != digest:
             problems.append(
                 (seq, f"entry {seq}: hash does not match its contents; the entry was edited")
             )

@@ -462,6 +462,29 @@ def test_canonical_serialisation_is_sorted_compact_json():
     )
 
 
+def test_sqlite_escapes_every_code_point_as_python_json_does():
+    # The audit builds the canonical text in SQL (journal.CANONICAL_SQL); the hash was made
+    # from Python's. They agree only if json_quote escapes each character as json does.
+    conn = sqlite3.connect(":memory:")
+    for start in range(0, 0x110000, 0x8000):
+        chars = "".join(chr(c) for c in range(start, start + 0x8000) if not 0xD800 <= c <= 0xDFFF)
+        (quoted,) = conn.execute("SELECT json_quote(?)", (chars,)).fetchone()
+        assert quoted == json.dumps(chars, ensure_ascii=False), hex(start)
+
+
+def test_sql_and_python_canonical_texts_are_equal(mini_db):
+    actions.add_note(mini_db, "daily-200-homes", "checker", 'a "quote", \\ \x01 \u2028 سلام')
+    conn = sqlite3.connect(mini_db)
+    columns = (
+        "seq, claim_id, action, old_value, new_value, actor_id, recorded_at, rationale, "
+        "evidence, origin, prev_hash"
+    )
+    rows = conn.execute(f"SELECT {columns}, {journal.CANONICAL_SQL} FROM journal").fetchall()
+    assert len(rows) > 1
+    for row in rows:
+        assert row[-1] == journal.canonical(*row[:-1])
+
+
 def test_parallel_and_serial_audits_agree(mini_db):
     for i in range(30):
         actions.add_note(mini_db, "daily-200-homes", "checker", f"note {i}")
