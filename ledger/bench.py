@@ -193,10 +193,16 @@ def run(
 
     progress("audit")
     conn = sqlite3.connect(db)
-    began = time.perf_counter()
-    report = journal.audit(conn)
+    # Twice: first as after a build, when the file has left the page cache (the floor's build
+    # pushed it out), then warm, as when an auditor runs it again.
+    timings = []
+    for _ in range(2):
+        began = time.perf_counter()
+        report = journal.audit(conn)
+        timings.append(round(time.perf_counter() - began, 2))
     figures["audit"] = {
-        "seconds": round(time.perf_counter() - began, 2),
+        "seconds": timings[0],
+        "seconds_warm": timings[1],
         "entries": report.entries,
         "ok": report.ok,
     }
@@ -272,7 +278,7 @@ def table(figures: dict):
     a = figures["audit"]
     out.add_row(
         f"audit of {a['entries']:,} journal entries",
-        f"{a['seconds']} s ({'ok' if a['ok'] else 'FAILED'})",
+        f"{a['seconds']} s, again {a['seconds_warm']} s ({'ok' if a['ok'] else 'FAILED'})",
     )
     out.add_row("publish the snapshot", f"{figures['publish_seconds']} s")
     for key, label in PAGE_LABELS.items():

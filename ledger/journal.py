@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import heapq
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -551,10 +552,19 @@ def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
     live_relations: dict[tuple, int] = {}
     relation_origins: dict[tuple, str] = {}
     unrelated_seed: set[tuple] = set()
-    for seq, action, old, new in conn.execute(
-        "SELECT seq, action, old_value, new_value FROM journal "
-        "WHERE action IN ('relate', 'unrelate') ORDER BY seq"
-    ):
+    # One indexed query per action, merged in journal order: with IN (...), SQLite reads the
+    # whole journal instead.
+    relation_entries = heapq.merge(
+        *(
+            conn.execute(
+                "SELECT seq, action, old_value, new_value FROM journal "
+                "WHERE action = ? ORDER BY seq",
+                (action,),
+            )
+            for action in ("relate", "unrelate")
+        )
+    )
+    for seq, action, old, new in relation_entries:
         value = json.loads(new or old)
         key = relation_key(value["claim"], value["kind"], value["other"])
         if action == "relate":
