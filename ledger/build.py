@@ -16,9 +16,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from . import boundary, journal
-from .errors import LedgerError, Problem, SeedErrors, display_path
+from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
 from .journal import Entry
-from .seeds import Ledger, _describe, load_seeds
+from .seeds import Ledger, load_seeds
 from .store import Progress, build_database
 
 JOURNAL_FILE = "journal.jsonl"
@@ -108,7 +108,9 @@ def read_journal_file(path: Path) -> list[Entry]:
             entries.append(journal.ENTRY.validate_json(line))
         except ValidationError as exc:
             for error in exc.errors():
-                problems.append(Problem(name, number, f"not a journal entry: {_describe(error)}"))
+                problems.append(
+                    Problem(name, number, f"not a journal entry: {describe_error(error)}")
+                )
     if problems:
         raise SeedErrors(problems)
     return entries

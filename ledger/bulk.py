@@ -23,10 +23,9 @@ from pathlib import Path
 import sqlite_utils
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import Problem, SeedErrors, display_path
+from .errors import Problem, SeedErrors, describe_error, display_path
 from .journal import GENESIS_HASH, Entry, entry_hash, seed_status_fields
 from .models import Actor, Claim, Document, Entity, Outlet, Place, Relation
-from .seeds import _describe
 from .store import (
     _claim_row_from,
     _document_row,
@@ -233,7 +232,9 @@ class _Loader:
                 records.append((line, RECORDS[kind].validate_json(body)))
             except ValidationError as exc:
                 for error in exc.errors():
-                    self.problems.append(Problem(self.name, line, f"{kind}: {_describe(error)}"))
+                    self.problems.append(
+                        Problem(self.name, line, f"{kind}: {describe_error(error)}")
+                    )
         return records
 
     def _insert(self, table: str, rows: list[dict], lines: list[int]) -> None:

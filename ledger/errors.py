@@ -45,3 +45,18 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def describe_error(error: dict) -> str:
+    """A plain sentence for one pydantic error, naming the field."""
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    path = ".".join(loc)
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {loc[-1]!r}" if loc else "unknown field"
+    if kind == "missing":
+        return f"missing field {path!r}"
+    message = error["msg"].removeprefix("Value error, ")
+    if kind == "enum":
+        return f"{path}: {error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
+    return f"{path}: {message}" if path else message

@@ -26,7 +26,7 @@ from pathlib import Path
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
-from .errors import Problem, SeedErrors, display_path
+from .errors import Problem, SeedErrors, describe_error, display_path
 from .models import (
     Actor,
     Anchor,
@@ -196,7 +196,7 @@ class _SeedLoader:
             who = _record_name(label, data)
             for error in exc.errors():
                 self.problems.append(
-                    file.problem((*loc, *error["loc"]), f"{who}{_describe(error)}")
+                    file.problem((*loc, *error["loc"]), f"{who}{describe_error(error)}")
                 )
             return None
 
@@ -492,18 +492,3 @@ def _record_name(label: str, data: object) -> str:
     if isinstance(data, dict) and isinstance(data.get("id"), str):
         return f"{label} {data['id']}: "
     return f"{label}: "
-
-
-def _describe(error: dict) -> str:
-    """A plain sentence for one pydantic error, naming the field."""
-    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
-    path = ".".join(loc)
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown field {loc[-1]!r}" if loc else "unknown field"
-    if kind == "missing":
-        return f"missing field {path!r}"
-    message = error["msg"].removeprefix("Value error, ")
-    if kind == "enum":
-        return f"{path}: {error['input']!r} is not allowed; {message[0].lower()}{message[1:]}"
-    return f"{path}: {message}" if path else message
