@@ -125,6 +125,26 @@ def round_trips(db: Path) -> None:
     assert first.read_bytes() == second.read_bytes()
 
 
+def loads_or_keeps_previous(lines: list[str], name: str, load) -> Path | None:
+    """Write ``lines`` to a file and ``load(file, target)`` over a previous database.
+
+    Returns the target when it loaded; on a refusal, checks the message is there and the
+    previous database is untouched, and returns None.
+    """
+    work = Path(tempfile.mkdtemp())
+    source = work / name
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+    target = work / "ledger.db"
+    target.write_bytes(b"previous database")
+    try:
+        load(source, target)
+    except LedgerError as error:
+        assert str(error)
+        assert target.read_bytes() == b"previous database"
+        return None
+    return target
+
+
 @FAST
 @given(
     file=st.sampled_from(
@@ -218,18 +238,9 @@ def test_mutated_jsonl_imports_or_reports(index, value, mode):
         del lines[index]
     else:
         lines.insert(index, lines[index])
-    work = Path(tempfile.mkdtemp())
-    source = work / "in.jsonl"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
-    target = work / "ledger.db"
-    target.write_bytes(b"previous database")
-    try:
-        import_jsonl(source, target)
-    except LedgerError as error:
-        assert str(error)
-        assert target.read_bytes() == b"previous database"
-        return
-    round_trips(target)
+    target = loads_or_keeps_previous(lines, "in.jsonl", import_jsonl)
+    if target is not None:
+        round_trips(target)
 
 
 SYNTH = Path(tempfile.mkdtemp()) / "synth.tsv"
@@ -258,16 +269,7 @@ def test_mutated_record_streams_build_or_report(index, replacement, mode):
     else:
         text = replacement if isinstance(replacement, str) else json.dumps(replacement)
         lines[index] = f"{kind}\t{text}" if mode == 1 else text
-    work = Path(tempfile.mkdtemp())
-    source = work / "in.tsv"
-    source.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
-    target = work / "ledger.db"
-    target.write_bytes(b"previous database")
-    try:
-        build_from_records(source, target)
-    except LedgerError as error:
-        assert str(error)
-        assert target.read_bytes() == b"previous database"
+    loads_or_keeps_previous(lines, "in.tsv", build_from_records)
 
 
 JSON_VALUES = st.recursive(
