@@ -12,11 +12,14 @@ unverified, contested (no version established) and unverifiable carry no verdict
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
 from .errors import LedgerError
+from .store import connect
 from .vocabulary import EntityKind, Status
 
 RATINGS: dict[str, tuple[int, str]] = {
@@ -118,29 +121,81 @@ def claim_reviews(
     return reviews
 
 
+MANIFEST_FORMAT = "claim-ledger jsonl 1"
+"""Names the export's layout in its manifest; an import refuses any other."""
+
+
+class Manifest:
+    """The last line of an export: what an import needs to know it has every line.
+
+    Counts rows per table, hashes every line before it (sha256 over their bytes, newlines
+    included) and records the journal's last entry as SEQ:HASH, the same `ledger journal head`
+    prints. A file cut short has no manifest; an altered line changes the digest.
+    """
+
+    def __init__(self, tables: list[str]):
+        self.counts = dict.fromkeys(tables, 0)
+        self.lines = 0
+        self.journal_head: str | None = None
+        self._digest = hashlib.sha256()
+
+    def add(self, line: bytes, table: str, row: dict) -> None:
+        """Account for one line (with its newline) holding ``row`` of ``table``."""
+        self._digest.update(line)
+        self.lines += 1
+        self.counts[table] = self.counts.get(table, 0) + 1
+        if table == "journal":
+            self.journal_head = f"{row.get('seq')}:{row.get('hash')}"
+
+    def line(self) -> bytes:
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "counts": self.counts,
+            "lines": self.lines,
+            "sha256": self._digest.hexdigest(),
+            "journal_head": self.journal_head,
+        }
+        return _json_line({"manifest": manifest})
+
+
 def export_jsonl(db_path: Path, out: Path) -> int:
-    """Write every row of every ledger table as JSON lines, in a fixed order; return rows.
+    """Write every row of every ledger table as JSON lines, in a fixed order, then a
+    manifest line (see Manifest); return the rows written.
 
     The journal is included with its hashes, so `ledger import jsonl` restores the ledger
-    exactly and a second export is byte-identical to the first.
+    exactly and a second export is byte-identical to the first. The file is written under a
+    temporary name and renamed when complete, so an earlier export is never half overwritten.
     """
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    count = 0
+    conn = connect(db_path).conn
+    out = Path(out)
+    temporary = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with open(out, "w", encoding="utf-8", newline="\n") as handle:
-            for table in exported_tables(conn):
+        tables = exported_tables(conn)
+        manifest = Manifest(tables)
+        with open(temporary, "wb") as handle:
+            for table in tables:
                 columns = [r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")]
                 order = "rowid" if _has_rowid(conn, table) else ", ".join(columns)
                 cursor = conn.execute(f"SELECT * FROM [{table}] ORDER BY {order}")
-                for row in cursor:
-                    record = {"table": table, "row": dict(zip(columns, row, strict=True))}
-                    handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
-                    count += 1
+                for values in cursor:
+                    row = dict(zip(columns, values, strict=True))
+                    line = _json_line({"table": table, "row": row})
+                    handle.write(line)
+                    manifest.add(line, table, row)
+            handle.write(manifest.line())
+        os.replace(temporary, out)
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{db_path}: cannot read the ledger ({exc})") from None
+    except OSError as exc:
+        raise LedgerError(f"{out}: cannot write ({exc.strerror})") from None
     finally:
         conn.close()
-    return count
+        temporary.unlink(missing_ok=True)
+    return manifest.lines
+
+
+def _json_line(record: dict) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def exported_tables(conn: sqlite3.Connection) -> list[str]:

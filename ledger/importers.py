@@ -13,6 +13,7 @@ import hashlib
 import json
 import sqlite3
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -20,26 +21,34 @@ import yaml
 
 from . import journal
 from .errors import LedgerError, Problem, SeedErrors, display_path
+from .export import MANIFEST_FORMAT
 from .models import edtf_bounds, slugify
-from .seeds import load_seeds
+from .seeds import add_to_seeds, is_url, load_seeds
 from .store import create_schema, enable_search, replacing
 from .vocabulary import Status
 
 
-def import_jsonl(path: Path, db_path: Path) -> dict[str, int]:
-    """Build ``db_path`` from an exported JSON lines file; rows per table.
+def import_jsonl(path: Path, db_path: Path) -> dict:
+    """Build ``db_path`` from a file written by `ledger export jsonl`; rows per table and the
+    journal head.
 
-    Nothing is written unless every line parses, every foreign key holds and the journal
-    audits clean.
+    Nothing is written unless the file ends in its manifest, every line before it matches the
+    manifest's digest and counts, every line parses, every foreign key holds, the journal
+    audits clean and ends at the manifest's head.
     """
     path = Path(path)
     name = display_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError(f"{name}: cannot read ({exc.strerror})") from None
+    manifest, body = _manifest(data, name)
+    try:
+        lines = body.decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"{name}: not UTF-8 text (byte {exc.start})") from None
     rows: dict[str, list[dict]] = defaultdict(list)
     problems = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LedgerError(f"{name}: cannot read ({exc})") from None
     for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
@@ -54,6 +63,17 @@ def import_jsonl(path: Path, db_path: Path) -> dict[str, int]:
             problems.append(Problem(name, number, f"not a ledger record: {exc}"))
     if problems:
         raise SeedErrors(problems)
+    counts = {table: len(rows.get(table, ())) for table in {**manifest["counts"], **rows}}
+    for table, count in sorted(counts.items()):
+        if count != manifest["counts"].get(table, 0):
+            raise LedgerError(
+                f"{name}: the manifest counts {manifest['counts'].get(table, 0)} rows of "
+                f"{table}, the file holds {count}"
+            )
+    if len(lines) != manifest["lines"]:
+        raise LedgerError(
+            f"{name}: the manifest counts {manifest['lines']} lines, the file holds {len(lines)}"
+        )
     with replacing(db_path) as building:
         conn = sqlite3.connect(str(building), isolation_level=None)
         try:
@@ -87,10 +107,49 @@ def import_jsonl(path: Path, db_path: Path) -> dict[str, int]:
             report = journal.audit(conn)
             if not report.ok:
                 raise LedgerError(f"{name}: the journal fails its audit: {report.problems[0]}")
+            last = journal.head(conn)
+            head = f"{last[0]}:{last[1]}" if last else None
+            if head != manifest["journal_head"]:
+                raise LedgerError(
+                    f"{name}: the journal ends at {head}, not at the manifest's "
+                    f"{manifest['journal_head']}"
+                )
             conn.execute("ANALYZE")
         finally:
             conn.close()
-    return {table: len(table_rows) for table, table_rows in rows.items()}
+    return {"counts": counts, "journal_head": head}
+
+
+def _manifest(data: bytes, name: str) -> tuple[dict, bytes]:
+    """The manifest ending an export (see export.Manifest), and the bytes it covers."""
+    if not data.strip():
+        raise LedgerError(f"{name}: the file is empty; an export holds at least its manifest")
+    body, _, last = data.removesuffix(b"\n").rpartition(b"\n")
+    body = body + b"\n" if body else b""
+    try:
+        if not data.endswith(b"\n"):  # the manifest line itself was cut, if only its newline
+            raise ValueError("no final newline")
+        manifest = json.loads(last.decode("utf-8"))["manifest"]
+        if manifest["format"] != MANIFEST_FORMAT:
+            raise ValueError(manifest["format"])
+        if not (
+            isinstance(manifest["sha256"], str)
+            and isinstance(manifest["lines"], int)
+            and isinstance(manifest["counts"], dict)
+            and all(isinstance(n, int) for n in manifest["counts"].values())
+            and isinstance(manifest["journal_head"], str | None)
+        ):
+            raise ValueError("fields of the wrong type")
+    except (ValueError, TypeError, KeyError, RecursionError):
+        raise LedgerError(
+            f"{name}: no manifest at the end: the file is cut short, or was not written by "
+            "`ledger export jsonl`"
+        ) from None
+    if hashlib.sha256(body).hexdigest() != manifest["sha256"]:
+        raise LedgerError(
+            f"{name}: the lines do not match the manifest's sha256: the file was altered or damaged"
+        )
+    return manifest, body
 
 
 # -- ClaimReview ---------------------------------------------------------------------------
@@ -188,53 +247,84 @@ def _day(value: object) -> str | None:
 
 
 def import_claimreview(path: Path, seeds_dir: Path, today: str) -> dict:
-    """Write seed files for the ClaimReviews in ``path``; nothing is left if they don't load."""
+    """Write seed files for the ClaimReviews in ``path``; nothing is written unless the seeds
+    load with them (see `add_to_seeds`)."""
     path, seeds_dir = Path(path), Path(seeds_dir)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise LedgerError(f"{display_path(path)}: not JSON-LD ({exc})") from None
     reviews = claim_reviews_in(data)
     if not reviews:
         raise LedgerError(f"{display_path(path)}: no ClaimReview found")
     existing = load_seeds(seeds_dir)
-    known_names = {}
+    known = _Known(
+        names={},
+        entity_ids={e.id for e in existing.entities},
+        claim_ids={c.id for c in existing.claims},
+        outlet_ids={o.id for o in existing.outlets},
+        actor_ids={a.id for a in existing.actors},
+    )
     for entity in existing.entities:
         for name in (entity.name, *entity.aliases):
-            known_names.setdefault(name.lower(), entity.id)
+            known.names.setdefault(name.lower(), entity.id)
 
     by_publisher: dict[str, list[dict]] = defaultdict(list)
     for review in reviews:
         by_publisher[_name(review.get("author")) or "Unknown reviewer"].append(review)
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:8]
-    written: list[Path] = []
+    digest = hashlib.sha256(raw).hexdigest()[:8]
     summary = {"documents": 0, "claims": 0, "entities": 0}
-    try:
-        for publisher, items in sorted(by_publisher.items()):
-            written += _write_publisher(
-                seeds_dir, publisher, items, digest, today, known_names, existing, summary
-            )
-        load_seeds(seeds_dir)
-    except BaseException:
-        for file in written:
-            file.unlink(missing_ok=True)
-        raise
-    summary["files"] = [display_path(p) for p in written]
+    # What a document refers to (its text, outlet, actor, speakers) is written before the
+    # document itself, so seeds cut short by a kill between two renames still load.
+    referred: dict[Path, bytes] = {}
+    documents: dict[Path, bytes] = {}
+    for publisher, items in sorted(by_publisher.items()):
+        files = _publisher_files(seeds_dir, publisher, items, digest, today, known, summary)
+        if files:
+            *support, document = files.items()
+            if document[0] in documents:
+                raise LedgerError(
+                    f"{display_path(path)}: two publishers make the same document id "
+                    f"{document[0].stem!r}; import their reviews from separate files"
+                )
+            referred.update(support)
+            documents.update([document])
+    add_to_seeds(seeds_dir, {**referred, **documents})
+    summary["files"] = [display_path(p) for p in {**referred, **documents}]
     return summary
 
 
-def _write_publisher(
-    seeds_dir, publisher, items, digest, today, known_names, existing, summary
-) -> list[Path]:
-    slug = slugify(publisher)[:40]
+@dataclass
+class _Known:
+    """Ids and names in the seeds, and those this import adds, so none is defined twice."""
+
+    names: dict[str, str]
+    entity_ids: set[str]
+    claim_ids: set[str]
+    outlet_ids: set[str]
+    actor_ids: set[str]
+
+
+def _publisher_files(
+    seeds_dir: Path,
+    publisher: str,
+    items: list[dict],
+    digest: str,
+    today: str,
+    known: _Known,
+    summary: dict,
+) -> dict[Path, bytes]:
+    """The seed files for one publisher's reviews, the document's YAML last."""
+    slug = slugify(publisher)[:40].rstrip("-")
     doc_id = f"claimreview-{slug}-{digest}"
     documents = seeds_dir / "documents"
     if (documents / f"{doc_id}.yml").exists():
         raise LedgerError(f"{doc_id}: this file was already imported")
-    outlet_id = slug if slug in {o.id for o in existing.outlets} else f"{slug}-reviews"
+    outlet_id = slug if slug in known.outlet_ids else f"{slug}-reviews"
     actor_id = f"{slug}-reviews"
-    texts, claims, entities, used_ids = [], [], {}, set()
+    texts, claims, entities = [], [], {}
     offset = 0
     for review in items:
         reviewed = review.get("claimReviewed")
@@ -246,10 +336,10 @@ def _write_publisher(
         offset += len(claim_text) + 2
         item = _mapping(review.get("itemReviewed"))
         speaker_name = _name(item.get("author")) or "Unnamed source"
-        speaker_id = known_names.get(speaker_name.lower())
+        speaker_id = known.names.get(speaker_name.lower())
         if speaker_id is None:
             speaker_id = slugify(speaker_name)
-            if speaker_id not in entities and speaker_id in {e.id for e in existing.entities}:
+            if speaker_id in known.entity_ids:
                 speaker_id = f"{speaker_id}-{digest}"
             author_type = (
                 item.get("author", {}).get("@type")
@@ -262,11 +352,15 @@ def _write_publisher(
                 "kind": "person" if author_type == "Person" else "organization",
                 "description": f"Speaker of a claim reviewed by {publisher}.",
             }
-        claim_id = f"cr-{slug}-{slugify(claim_text)[:60]}".rstrip("-")
-        base, n = claim_id, 2
-        while claim_id in used_ids:
-            claim_id, n = f"{base}-{n}", n + 1
-        used_ids.add(claim_id)
+            known.names[speaker_name.lower()] = speaker_id
+            known.entity_ids.add(speaker_id)
+        # The same publisher may review the same words again in a later file: a new claim.
+        base = f"cr-{slug}-{slugify(claim_text)[:60]}".rstrip("-")
+        claim_id = base if base not in known.claim_ids else f"{base}-{digest}"
+        n = 2
+        while claim_id in known.claim_ids:
+            claim_id, n = f"{base}-{digest}-{n}", n + 1
+        known.claim_ids.add(claim_id)
         status = rating_status(_mapping(review.get("reviewRating")))
         claim = {
             "id": claim_id,
@@ -284,7 +378,8 @@ def _write_publisher(
             claim["said_on"] = said
         if status is not Status.UNVERIFIED:
             rating = _mapping(review.get("reviewRating"))
-            evidence = [u for u in (review.get("url"),) if isinstance(u, str)]
+            url = review.get("url")
+            evidence = [url] if isinstance(url, str) and is_url(url) else []
             if status in (Status.CONFIRMED, Status.FALSE) and not evidence:
                 status = Status.CORROBORATED if status is Status.CONFIRMED else Status.DISPUTED
             claim["status"] = status.value
@@ -298,7 +393,7 @@ def _write_publisher(
             }
         claims.append(claim)
     if not claims:
-        return []
+        return {}
     text = "\n\n".join(texts) + "\n"
     dates = sorted(d for d in (_day(r.get("datePublished")) for r in items) if d)
     document = {
@@ -314,21 +409,10 @@ def _write_publisher(
         "credit": f"Claims and ratings as published by {publisher} in ClaimReview markup.",
         "claims": claims,
     }
-    files = {
-        documents / f"{doc_id}.txt": text,
-        documents / f"{doc_id}.yml": _yaml(document),
-        seeds_dir / "actors" / f"{doc_id}.yml": _yaml(
-            [
-                {
-                    "id": actor_id,
-                    "name": f"{publisher} (imported reviews)",
-                    "role": "fact-checker",
-                    "organization": publisher,
-                }
-            ]
-        ),
-    }
-    if outlet_id.endswith("-reviews"):
+    files = {documents / f"{doc_id}.txt": text.encode("utf-8")}
+    # A publisher imported before keeps its outlet and actor: they are reused, not redefined.
+    if outlet_id not in known.outlet_ids:
+        known.outlet_ids.add(outlet_id)
         files[seeds_dir / "outlets" / f"{doc_id}.yml"] = _yaml(
             [
                 {
@@ -339,18 +423,26 @@ def _write_publisher(
                 }
             ]
         )
+    if actor_id not in known.actor_ids:
+        known.actor_ids.add(actor_id)
+        files[seeds_dir / "actors" / f"{doc_id}.yml"] = _yaml(
+            [
+                {
+                    "id": actor_id,
+                    "name": f"{publisher} (imported reviews)",
+                    "role": "fact-checker",
+                    "organization": publisher,
+                }
+            ]
+        )
     if entities:
         files[seeds_dir / "entities" / f"{doc_id}.yml"] = _yaml(list(entities.values()))
-    written = []
-    for file, content in files.items():
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text(content, encoding="utf-8")
-        written.append(file)
+    files[documents / f"{doc_id}.yml"] = _yaml(document)
     summary["documents"] += 1
     summary["claims"] += len(claims)
     summary["entities"] += len(entities)
-    return written
+    return files
 
 
-def _yaml(data: object) -> str:
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+def _yaml(data: object) -> bytes:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100).encode("utf-8")

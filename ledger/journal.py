@@ -2,8 +2,10 @@
 
 Each entry's hash is SHA-256 over a canonical JSON serialisation of the entry and the previous
 entry's hash, so editing, deleting or reordering any entry breaks every hash after it. SQLite
-triggers refuse UPDATE and DELETE; ``audit`` recomputes the chain and checks that the tables
-agree with what the journal says.
+triggers refuse UPDATE and DELETE; ``audit`` recomputes the chain and runs a list of table
+checks: the triggers are in place, statuses, grades and relations are what the journal says,
+and the seed state no entry records (the seeds' relations and grades, the actors) is as the
+build sealed it (see SEALED_PARTS).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import hashlib
 import heapq
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -40,6 +42,15 @@ HASHED_FIELDS = (
     "prev_hash",
 )
 
+JOURNAL_TRIGGERS = {
+    "journal_no_update": """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
+    BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: UPDATE refused'); END""",
+    "journal_no_delete": """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
+    BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: DELETE refused'); END""",
+}
+"""The triggers that make SQLite itself refuse edits and deletions; audit checks they are there,
+exactly as written here."""
+
 JOURNAL_SCHEMA = (
     """CREATE TABLE journal (
       seq INTEGER PRIMARY KEY,
@@ -55,12 +66,14 @@ JOURNAL_SCHEMA = (
       prev_hash TEXT NOT NULL,
       hash TEXT NOT NULL UNIQUE
     )""",
-    """CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal
-    BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: UPDATE refused'); END""",
-    """CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal
-    BEGIN SELECT RAISE(ABORT, 'journal entries are append-only: DELETE refused'); END""",
+    *JOURNAL_TRIGGERS.values(),
+    """CREATE TABLE seed_state (
+      part TEXT PRIMARY KEY,
+      row_count INTEGER NOT NULL,
+      digest TEXT NOT NULL
+    )""",
 )
-"""The journal table; its triggers make SQLite itself refuse edits and deletions."""
+"""The journal table and its triggers, and the seal of the seed state it does not record."""
 
 JOURNAL_INDEXES = (
     "CREATE INDEX IF NOT EXISTS journal_claim_id ON journal(claim_id)",
@@ -70,6 +83,9 @@ JOURNAL_INDEXES = (
     "CREATE INDEX IF NOT EXISTS journal_other_claim ON journal("
     "json_extract(coalesce(new_value, old_value), '$.other')) "
     "WHERE action IN ('relate', 'unrelate')",
+    # The few claims with a credibility grade, so sealing the seeds' grades reads no more.
+    "CREATE INDEX IF NOT EXISTS claims_graded ON claims(id, credibility, credibility_note) "
+    "WHERE credibility IS NOT NULL OR credibility_note IS NOT NULL",
 )
 
 
@@ -248,6 +264,9 @@ def apply(conn: sqlite3.Connection, entry: Entry) -> Entry:
                 f"claim {entry.claim_id} is {current!r}, not {entry.old_value!r} as the entry "
                 "expects"
             )
+    if action is JournalAction.GRADE:
+        # From this entry on, the claim's grade is the journal's to account for, not the seal's.
+        unseal(conn, "grades", entry.claim_id)
     final = append(conn, entry)
     if action is JournalAction.STATUS:
         conn.execute("UPDATE claims SET status = ? WHERE id = ?", (entry.new_value, entry.claim_id))
@@ -261,6 +280,7 @@ def apply(conn: sqlite3.Connection, entry: Entry) -> Entry:
         value = json.loads(entry.new_value)
         existing = find_relation(conn, value["claim"], value["kind"], value["other"])
         if existing is not None:
+            unseal(conn, "relations", existing)
             conn.execute(
                 "UPDATE relations SET note = ?, added_by = ?, origin = ?, journal_seq = ? "
                 "WHERE id = ?",
@@ -288,6 +308,7 @@ def apply(conn: sqlite3.Connection, entry: Entry) -> Entry:
                 f"there is no relation {value['claim']} {value['kind']} {value['other']} to "
                 "withdraw"
             )
+        unseal(conn, "relations", existing)
         conn.execute("DELETE FROM relations WHERE id = ?", (existing,))
     return final
 
@@ -308,6 +329,93 @@ def find_relation(conn: sqlite3.Connection, claim_id: str, kind: str, other_id: 
         if found is not None:
             return found
     return None
+
+
+# -- the seal of the seed state ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealedPart:
+    """Rows of the seed state that no journal entry records, sealed by one digest."""
+
+    description: str
+    table: str
+    row: str  # SQL: the canonical text of one row
+    condition: str  # SQL: which rows of the table are in the part
+
+
+SEALED_PARTS = {
+    "relations": SealedPart(
+        "seed relations (no journal entry made them)",
+        "relations",
+        "json_array(claim_id, kind, other_claim_id, note, added_by, origin)",
+        "journal_seq IS NULL",
+    ),
+    "grades": SealedPart(
+        "credibility grades from the seeds (no journal entry set them)",
+        "claims",
+        "json_array(id, credibility, credibility_note)",
+        "(credibility IS NOT NULL OR credibility_note IS NOT NULL) AND NOT EXISTS "
+        "(SELECT 1 FROM journal WHERE journal.claim_id = claims.id AND action = 'grade')",
+    ),
+    "actors": SealedPart(
+        "actors (their names and roles)", "actors", "json_array(id, name, role, organization)", "1"
+    ),
+}
+"""What the journal does not record but must not change behind its back: the seeds' relations
+and grades (until an entry takes them over) and the actors, whose roles say who may write.
+
+Each part is sealed in ``seed_state`` by its row count and the sum, modulo 2**256, of every
+row's SHA-256. A sum, not a hash of the rows in order, so that an entry taking a row over
+(withdrawing or re-relating a seed relation, grading a claim graded in the seeds) subtracts
+that row alone: a reseal from the table would also bless any edit made behind the journal's
+back before it. Like the chain without a head kept elsewhere, the seal shows changes made by
+anyone who does not also rewrite it; it is not a signature."""
+
+_MODULUS = 2**256
+
+
+def seal_seed_state(conn: sqlite3.Connection) -> None:
+    """Record the seal of every part of the seed state as the tables hold it now (at build)."""
+    for name, part in SEALED_PARTS.items():
+        count, digest = _part_digest(conn, part)
+        conn.execute(
+            "INSERT OR REPLACE INTO seed_state (part, row_count, digest) VALUES (?, ?, ?)",
+            (name, count, f"{digest:064x}"),
+        )
+
+
+def unseal(conn: sqlite3.Connection, name: str, key: str | int) -> None:
+    """Take row ``key`` out of a sealed part, if it is in it: a journal entry now records it."""
+    part = SEALED_PARTS[name]
+    row = conn.execute(
+        f"SELECT {part.row} FROM {part.table} WHERE ({part.condition}) AND id = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return
+    sealed = conn.execute(
+        "SELECT row_count, digest FROM seed_state WHERE part = ?", (name,)
+    ).fetchone()
+    if sealed is None:  # no seal to keep: audit says so
+        return
+    count, digest = sealed
+    remaining = (int(digest, 16) - _row_digest(row[0])) % _MODULUS
+    conn.execute(
+        "UPDATE seed_state SET row_count = ?, digest = ? WHERE part = ?",
+        (count - 1, f"{remaining:064x}", name),
+    )
+
+
+def _part_digest(conn: sqlite3.Connection, part: SealedPart) -> tuple[int, int]:
+    count = total = 0
+    for (text,) in conn.execute(f"SELECT {part.row} FROM {part.table} WHERE {part.condition}"):
+        count += 1
+        total += _row_digest(text)
+    return count, total % _MODULUS
+
+
+def _row_digest(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest(), "big")
 
 
 def scalar(conn: sqlite3.Connection, sql: str, *params):
@@ -359,6 +467,14 @@ def entries(conn: sqlite3.Connection, claim_id: str | None = None) -> list[Entry
     return [Entry.from_row(dict(zip(names, row, strict=True))) for row in cursor]
 
 
+Finding = tuple[int | None, str]
+"""What an audit found: the entry it is about (None when it is about the tables alone), and
+the finding in plain words."""
+
+Check = Callable[[sqlite3.Connection], list[Finding]]
+"""One of the audit's table checks (see CHECKS)."""
+
+
 @dataclass
 class AuditReport:
     entries: int
@@ -375,9 +491,15 @@ PARALLEL_FROM = 200_000
 """Journals longer than this are hashed by two processes at once (the machine has 2 cores)."""
 
 
-def audit(conn: sqlite3.Connection, workers: int | None = None) -> AuditReport:
-    """Recompute the hash chain and check every invariant; report the first bad entry."""
-    problems: list[tuple[int | None, str]] = []
+def audit(
+    conn: sqlite3.Connection,
+    workers: int | None = None,
+    checks: Sequence[Check] | None = None,
+) -> AuditReport:
+    """Recompute the hash chain and run the table checks (all of ``CHECKS`` unless told);
+    report the first bad entry."""
+    checks = CHECKS if checks is None else checks
+    problems: list[Finding] = []
     count, last_seq = conn.execute("SELECT count(*), max(seq) FROM journal").fetchone()
     path = _database_file(conn)
     workers = workers or (2 if count > PARALLEL_FROM and path else 1)
@@ -386,11 +508,11 @@ def audit(conn: sqlite3.Connection, workers: int | None = None) -> AuditReport:
         bounds = _split(last_seq or 0, workers)
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             futures = [pool.submit(_verify_range, path, lo, hi) for lo, hi in bounds]
-            problems.extend(_invariants(conn))
+            problems.extend(finding for check in checks for finding in check(conn))
             parts = [future.result() for future in futures]
     else:
         parts = [_verify_rows(conn, 0, last_seq or 0)]
-        problems.extend(_invariants(conn))
+        problems.extend(finding for check in checks for finding in check(conn))
     expected_prev, expected_seq = GENESIS_HASH, 1
     for part in parts:
         problems.extend(part.problems)
@@ -510,9 +632,36 @@ def _verify_rows(conn: sqlite3.Connection, lo: int, hi: int) -> _ChainPart:
     return _ChainPart(problems, count, first_seq, first_prev, last_seq, expected_prev)
 
 
-def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
-    """The tables agree with the journal: statuses, grades and relations."""
-    problems: list[tuple[int | None, str]] = []
+# -- table checks: each reads the tables once and returns its findings ---------------------
+
+
+def check_triggers(conn: sqlite3.Connection) -> list[Finding]:
+    """The journal's triggers are there as the ledger wrote them, and no other acts on it."""
+    found = dict(
+        conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal'"
+        )
+    )
+    findings: list[Finding] = []
+    for name, sql in JOURNAL_TRIGGERS.items():
+        if name not in found:
+            findings.append(
+                (
+                    None,
+                    f"the journal's trigger {name} is missing: SQLite no longer refuses to "
+                    "change or delete entries",
+                )
+            )
+        elif found[name] != sql:
+            findings.append((None, f"the journal's trigger {name} was replaced by another"))
+    for name in sorted(found.keys() - JOURNAL_TRIGGERS.keys()):
+        findings.append((None, f"an unknown trigger {name} acts on the journal"))
+    return findings
+
+
+def check_statuses(conn: sqlite3.Connection) -> list[Finding]:
+    """Each status entry follows the one before it, and every claim's status is the last."""
+    findings: list[Finding] = []
     valid_statuses = {s.value for s in Status}
     unverified = Status.UNVERIFIED.value
     last_status: dict[str, str] = {}
@@ -521,10 +670,10 @@ def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
         "ORDER BY seq"
     ):
         if new not in valid_statuses:
-            problems.append((seq, f"entry {seq}: unknown status {new!r}"))
+            findings.append((seq, f"entry {seq}: unknown status {new!r}"))
         previous = last_status.get(claim_id, unverified)
         if old != previous:
-            problems.append(
+            findings.append(
                 (
                     seq,
                     f"entry {seq}: old status {old!r} is not the claim's status "
@@ -542,83 +691,180 @@ def _invariants(conn: sqlite3.Connection) -> list[tuple[int | None, str]]:
                 "SELECT max(seq) FROM journal WHERE claim_id = ? AND action = 'status'",
                 (claim_id,),
             ).fetchone()[0]
-            problems.append(
+            findings.append(
                 (
                     anchor,
                     f"claim {claim_id}: status is {status!r} but the journal last says "
                     f"{expected!r}; it was changed outside the journal",
                 )
             )
-    live_relations: dict[tuple, int] = {}
-    relation_origins: dict[tuple, str] = {}
-    unrelated_seed: set[tuple] = set()
+    return findings
+
+
+def check_grades(conn: sqlite3.Connection) -> list[Finding]:
+    """Every claim a grade entry graded holds that entry's credibility and note."""
+    findings: list[Finding] = []
+    last_grade: dict[str, tuple[int, str]] = {}
+    for seq, claim_id, new_value in conn.execute(
+        "SELECT seq, claim_id, new_value FROM journal WHERE action = 'grade' ORDER BY seq"
+    ):
+        last_grade[claim_id] = (seq, new_value)
+    for claim_id, (seq, new_value) in sorted(last_grade.items()):
+        grade = _json_object(new_value, ("credibility", "note"))
+        if grade is None:
+            findings.append((seq, f"entry {seq}: its value is not a grade"))
+            continue
+        credibility, note = conn.execute(
+            "SELECT credibility, credibility_note FROM claims WHERE id = ?", (claim_id,)
+        ).fetchone() or (None, None)
+        if credibility != grade["credibility"]:
+            findings.append(
+                (
+                    seq,
+                    f"claim {claim_id}: credibility is {credibility!r} but the journal last "
+                    f"says {grade['credibility']!r}; it was changed outside the journal",
+                )
+            )
+        if note != grade["note"]:
+            findings.append(
+                (
+                    seq,
+                    f"claim {claim_id}: its credibility note is not the one entry {seq} "
+                    "recorded; it was changed outside the journal",
+                )
+            )
+    return findings
+
+
+RELATION_COLUMNS = ("journal_seq", "note", "added_by", "origin")
+
+
+def check_relations(conn: sqlite3.Connection) -> list[Finding]:
+    """Every relation an entry made is in the table as the entry says (its note, who added
+    it, its origin), none is missing, and none an entry withdrew is back."""
+    findings: list[Finding] = []
+    made: dict[tuple, tuple] = {}  # relation key -> what its columns must hold
+    withdrawn_seed: set[tuple] = set()
     # One indexed query per action, merged in journal order: with IN (...), SQLite reads the
     # whole journal instead.
     relation_entries = heapq.merge(
         *(
             conn.execute(
-                "SELECT seq, action, old_value, new_value FROM journal "
+                "SELECT seq, action, old_value, new_value, actor_id FROM journal "
                 "WHERE action = ? ORDER BY seq",
                 (action,),
             )
             for action in ("relate", "unrelate")
         )
     )
-    for seq, action, old, new in relation_entries:
-        value = json.loads(new or old)
+    for seq, action, old, new, actor in relation_entries:
+        value = _json_object(new or old, ("claim", "kind", "other", "note", "origin"))
+        if value is None:
+            findings.append((seq, f"entry {seq}: its value is not a relation"))
+            continue
         key = relation_key(value["claim"], value["kind"], value["other"])
         if action == "relate":
-            live_relations[key] = seq
-            relation_origins[key] = value["origin"]
-        else:
-            if key not in live_relations:
-                unrelated_seed.add(key)
-            live_relations.pop(key, None)
-    last_grade: dict[str, tuple[int, str]] = {}
-    for seq, claim_id, new_value in conn.execute(
-        "SELECT seq, claim_id, new_value FROM journal WHERE action = 'grade' ORDER BY seq"
+            made[key] = (seq, value["note"], actor, value["origin"])
+        elif made.pop(key, None) is None:
+            withdrawn_seed.add(key)
+    for claim_id, kind, other_id, *columns in conn.execute(
+        f"SELECT claim_id, kind, other_claim_id, {', '.join(RELATION_COLUMNS)} FROM relations"
     ):
-        last_grade[claim_id] = (seq, json.loads(new_value)["credibility"])
-    for claim_id, (grade_seq, expected) in sorted(last_grade.items()):
-        credibility = scalar(conn, "SELECT credibility FROM claims WHERE id = ?", claim_id)
-        if credibility != expected:
-            problems.append(
-                (
-                    grade_seq,
-                    f"claim {claim_id}: credibility is {credibility!r} but "
-                    f"the journal last says {expected!r}; it was changed "
-                    "outside the journal",
-                )
-            )
-    for key, seq, origin in _relations(conn):
-        if seq is None:
-            if key in unrelated_seed:
-                problems.append(
-                    (
-                        None,
-                        f"relation {' '.join(key)} was withdrawn in the journal "
-                        "but is still in the relations table",
-                    )
+        key = relation_key(claim_id, kind, other_id)
+        name = " ".join(key)
+        if columns[0] is None:  # a seed relation: the seal of the seed state covers it
+            if key in withdrawn_seed:
+                findings.append(
+                    (None, f"relation {name} was withdrawn in the journal but is still there")
                 )
             continue
-        if live_relations.get(key) != seq or relation_origins.get(key) != origin:
-            problems.append(
+        expected = made.pop(key, None)
+        if expected is None:
+            findings.append(
                 (
-                    seq,
-                    f"relation {' '.join(key)} (entry {seq}) is not what the "
-                    "journal says; it was changed outside the journal",
+                    columns[0],
+                    f"relation {name} names entry {columns[0]} as its maker, but no entry "
+                    "made it; it was added outside the journal",
                 )
             )
-        live_relations.pop(key, None)
-    for key, seq in live_relations.items():
-        problems.append(
-            (
-                seq,
-                f"relation {' '.join(key)} added by entry {seq} is missing from "
-                "the relations table",
+        elif tuple(columns) != expected:
+            differ = [
+                c for c, a, b in zip(RELATION_COLUMNS, columns, expected, strict=True) if a != b
+            ]
+            findings.append(
+                (
+                    expected[0],
+                    f"relation {name}: {' and '.join(differ)} not as entry {expected[0]} "
+                    "made it; changed outside the journal",
+                )
             )
+    for key, (seq, *_) in made.items():
+        findings.append(
+            (seq, f"relation {' '.join(key)} added by entry {seq} is missing from the table")
         )
-    return problems
+    return findings
+
+
+def check_seed_state(conn: sqlite3.Connection) -> list[Finding]:
+    """What no entry records (see SEALED_PARTS) is as the build sealed it."""
+    try:
+        sealed = {
+            part: (count, int(digest, 16))
+            for part, count, digest in conn.execute(
+                "SELECT part, row_count, digest FROM seed_state"
+            )
+        }
+    except sqlite3.OperationalError:  # a ledger built before the seal
+        sealed = {}
+    except ValueError:
+        return [(None, "the seal of the seed state is not a digest; it was edited")]
+    findings: list[Finding] = []
+    for name, part in SEALED_PARTS.items():
+        if name not in sealed:
+            findings.append(
+                (None, f"no seal of the {part.description}: rebuild with `ledger build`")
+            )
+            continue
+        now, then = _part_digest(conn, part), sealed[name]
+        if now != then:
+            what = (
+                "some were added"
+                if now[0] > then[0]
+                else "some were removed"
+                if now[0] < then[0]
+                else "one was edited"
+            )
+            findings.append(
+                (
+                    None,
+                    f"the {part.description} are not as the build sealed them ({now[0]} now, "
+                    f"{then[0]} then): {what} outside the journal",
+                )
+            )
+    return findings
+
+
+JOURNAL_CHECKS: tuple[Check, ...] = (
+    check_triggers,
+    check_statuses,
+    check_grades,
+    check_relations,
+)
+"""The tables agree with the journal: what a build must trust before carrying it over."""
+
+CHECKS: tuple[Check, ...] = (*JOURNAL_CHECKS, check_seed_state)
+"""Everything `ledger audit` checks besides the chain."""
+
+
+def _json_object(text: str | None, keys: tuple[str, ...]) -> dict | None:
+    """An entry's value, or None when it is not a JSON object with these keys, as strings."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    if isinstance(value, dict) and all(isinstance(value.get(k), str) for k in keys):
+        return value
+    return None
 
 
 def head(conn: sqlite3.Connection) -> tuple[int, str] | None:
@@ -639,15 +885,11 @@ def check_head(conn: sqlite3.Connection, seq: int, digest: str) -> str | None:
     return None
 
 
+SYMMETRIC_KINDS = frozenset(k.value for k in RelationKind if k.symmetric)
+
+
 def relation_key(claim_id: str, kind: str, other_id: str) -> tuple[str, str, str]:
     """The identity of a relation: symmetric kinds are the same whichever way round."""
-    if RelationKind(kind).symmetric and other_id < claim_id:
+    if kind in SYMMETRIC_KINDS and other_id < claim_id:
         claim_id, other_id = other_id, claim_id
     return (claim_id, kind, other_id)
-
-
-def _relations(conn: sqlite3.Connection) -> Iterator[tuple[tuple, int | None, str]]:
-    for claim_id, kind, other_id, seq, origin in conn.execute(
-        "SELECT claim_id, kind, other_claim_id, journal_seq, origin FROM relations"
-    ):
-        yield relation_key(claim_id, kind, other_id), seq, origin

@@ -19,14 +19,15 @@ Layout of a seeds directory::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 from rapidfuzz import fuzz
 
-from .errors import Problem, SeedErrors, describe_error, display_path
+from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
 from .models import (
     Actor,
     Anchor,
@@ -87,27 +88,76 @@ def outlet_entity(outlet: Outlet) -> Entity:
     )
 
 
-def load_seeds(seeds_dir: Path) -> Ledger:
-    """Load and validate a seeds directory; raise SeedErrors listing every problem."""
-    loader = _SeedLoader(Path(seeds_dir))
+def load_seeds(seeds_dir: Path, pending: Mapping[Path, bytes] | None = None) -> Ledger:
+    """Load and validate a seeds directory; raise SeedErrors listing every problem.
+
+    ``pending`` maps paths inside ``seeds_dir`` to contents not written yet: the seeds are
+    loaded as they would be with those files added or replaced, and nothing is touched.
+    """
+    loader = _SeedLoader(Path(seeds_dir), pending or {})
     ledger = loader.load()
     if loader.problems:
         raise SeedErrors(loader.problems)
     return ledger
 
 
-def _yaml_files(seeds_dir: Path, name: str) -> list[Path]:
+def add_to_seeds(seeds_dir: Path, files: Mapping[Path, bytes]) -> Ledger:
+    """Write ``files`` into the seeds only if the seeds load with them; return the ledger.
+
+    Validation happens in memory, so a refusal or a kill during it leaves the seeds as they
+    were. Each file is then written to a temporary name and renamed over its target, in the
+    order given: callers list a file after the files it refers to, so a kill between two
+    renames leaves seeds that still load, and a rerun completes the set.
+    """
+    files = {Path(path): content for path, content in files.items()}
+    ledger = load_seeds(seeds_dir, files)
+    for path, content in files.items():
+        try:
+            _write_atomically(path, content)
+        except OSError as exc:  # a full disk, a read-only directory: this file is unchanged
+            raise LedgerError(f"{display_path(path)}: cannot write ({exc.strerror})") from None
+    return ledger
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Replace ``path`` by ``content`` at once: a reader sees the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _yaml_files(seeds_dir: Path, name: str, pending: Mapping[Path, bytes]) -> list[Path]:
     single = seeds_dir / f"{name}.yml"
-    files = [single] if single.exists() else []
-    return files + sorted((seeds_dir / name).glob("*.yml"))
+    files = [single] if single.exists() or single in pending else []
+    return files + _glob(seeds_dir / name, pending)
+
+
+def _glob(directory: Path, pending: Mapping[Path, bytes]) -> list[Path]:
+    """The YAML files of a directory, with the pending ones it would hold."""
+    found = set(directory.glob("*.yml"))
+    found.update(p for p in pending if p.parent == directory and p.suffix == ".yml")
+    return sorted(found)
 
 
 class _SeedLoader:
-    def __init__(self, seeds_dir: Path):
+    def __init__(self, seeds_dir: Path, pending: Mapping[Path, bytes]):
         self.seeds_dir = seeds_dir
+        self.pending = pending
         self.problems: list[Problem] = []
         # Ids of records that failed validation: references to them are not reported again.
         self.invalid_ids: set[str] = set()
+        # Files that did not parse (or hold no list / mapping at all): the ids they define are
+        # unknown, so while any such file exists no reference is reported as unknown (_known
+        # skips that check; every other check still runs). Otherwise one tab in an entities
+        # file buries its own message under hundreds of "unknown entity id" follow-ons.
+        self.unreadable: list[str] = []
 
     # -- reading and per-record validation -------------------------------------------------
 
@@ -130,12 +180,13 @@ class _SeedLoader:
 
     def _read_list_files(self, name: str, model: type[Model]) -> list[_Located]:
         records = []
-        for path in _yaml_files(self.seeds_dir, name):
+        for path in _yaml_files(self.seeds_dir, name, self.pending):
             file = self._read(path)
             if file is None or file.data is None:
                 continue
             if not isinstance(file.data, list):
                 self.problems.append(file.problem((), f"expected a list of {name}"))
+                self.unreadable.append(file.name)
                 continue
             for index, item in enumerate(file.data):
                 record = self._validate(model, item, file, (index,), label=name[:-1])
@@ -146,12 +197,13 @@ class _SeedLoader:
     def _read_documents(self) -> tuple[list[_Located], list[_Located]]:
         documents: list[_Located] = []
         claims: list[_Located] = []
-        for path in sorted((self.seeds_dir / "documents").glob("*.yml")):
+        for path in _glob(self.seeds_dir / "documents", self.pending):
             file = self._read(path)
             if file is None:
                 continue
             if not isinstance(file.data, dict):
                 self.problems.append(file.problem((), "expected a mapping: a document's fields"))
+                self.unreadable.append(file.name)
                 continue
             header = dict(file.data)
             raw_claims = header.pop("claims", None) or []
@@ -181,9 +233,12 @@ class _SeedLoader:
         return documents, claims
 
     def _read(self, path: Path) -> YamlFile | None:
-        file = read_yaml(path)
+        file = read_yaml(path, self.pending.get(path))
         self.problems.extend(file.problems)
-        return None if file.problems else file
+        if file.problems:
+            self.unreadable.append(file.name)
+            return None
+        return file
 
     def _validate(
         self, model: type[Model], data: object, file: YamlFile, loc: Location, label: str
@@ -204,7 +259,7 @@ class _SeedLoader:
         text_path = file.path.parent / header.text_file
         where = f"document {header.id}: text_file: "
         try:
-            raw = text_path.read_bytes()
+            raw = self.pending[text_path] if text_path in self.pending else text_path.read_bytes()
         except OSError as exc:
             self.problems.append(
                 file.problem(
@@ -271,6 +326,8 @@ class _SeedLoader:
                             f"entity {entity.id}: affiliated with itself", "affiliations", i
                         )
                     )
+            for i, other in enumerate(entity.may_be_same_as):
+                self._known(located, other, entity_ids, "entity", "may_be_same_as", i)
         for located in documents:
             self._known(located, located.record.outlet, outlet_ids, "outlet", "outlet")
 
@@ -346,8 +403,8 @@ class _SeedLoader:
     ) -> bool:
         if ref in known:
             return True
-        if ref in self.invalid_ids:
-            return False  # already reported where that record is defined
+        if ref in self.invalid_ids or self.unreadable:
+            return False  # reported where that record is, or maybe in a file that did not parse
         owner = getattr(located.record, "id", "")
         prefix = f"{type(located.record).__name__.lower()} {owner}".rstrip() + ": "
         self.problems.append(
@@ -385,7 +442,7 @@ class _SeedLoader:
                 )
             )
             for i, evidence in enumerate(claim.verification.evidence):
-                if not _is_url(evidence):
+                if not is_url(evidence):
                     checks.append(
                         self._known(
                             located, evidence, claim_ids, "claim", "verification", "evidence", i
@@ -477,7 +534,8 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _is_url(value: str) -> bool:
+def is_url(value: str) -> bool:
+    """Whether evidence is a web address (else it names a claim)."""
     return value.startswith(("http://", "https://"))
 
 

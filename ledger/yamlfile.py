@@ -53,11 +53,12 @@ class YamlFile:
         return Problem(self.name, self.line_of(loc), message)
 
 
-def read_yaml(path: Path) -> YamlFile:
-    """Parse ``path``; syntax errors and duplicate keys become problems, not exceptions."""
+def read_yaml(path: Path, content: bytes | None = None) -> YamlFile:
+    """Parse ``path`` (or ``content``, what it would hold); syntax errors and duplicate keys
+    become problems, not exceptions."""
     result = YamlFile(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (path.read_bytes() if content is None else content).decode("utf-8")
     except UnicodeDecodeError as exc:
         result.problems.append(Problem(result.name, None, f"not UTF-8 text ({exc.reason})"))
         return result

@@ -187,3 +187,104 @@ def test_public_claims_cannot_cite_withheld_ones(mini_seeds, tmp_path):
     with pytest.raises(LedgerError, match="is withheld"):
         build(mini_seeds, tmp_path / "ledger.db")
     assert not (tmp_path / "ledger.db").exists()
+
+
+# -- a claim withheld after a journal entry cited it ---------------------------------------
+
+CITED = "weekly-120-homes"
+URL = "https://example.org/register"
+
+
+def withhold(seeds, how: str) -> None:
+    doc = seeds / "documents" / "weekly-2024-01-17.yml"
+    line = f"  - id: {CITED}\n"
+    doc.write_text(doc.read_text().replace(line, f"{line}    {how}\n"))
+
+
+def dispute_citing_it(db):
+    from ledger import actions
+
+    return actions.verify(db, "daily-200-homes", "disputed", "checker", "120", [CITED, URL])
+
+
+def every_text_in(db) -> list[str]:
+    """Every value of every column of every table, FTS index tables included, as text."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    tables = [n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    values = []
+    for table in tables:
+        for row in conn.execute(f"SELECT * FROM [{table}]"):
+            values.extend(
+                v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in row
+            )
+    conn.close()
+    assert any(table.endswith("_fts_data") for table in tables)
+    return values
+
+
+@pytest.mark.parametrize("how", ["visibility: internal", "embargo_until: 2999-01-01"])
+def test_evidence_withheld_after_it_was_cited_stays_out_of_the_public_ledger(
+    mini_seeds, tmp_path, how
+):
+    import sqlite3
+
+    from ledger import journal
+
+    db = tmp_path / "ledger.db"
+    build(mini_seeds, db)
+    dispute_citing_it(db)
+    withhold(mini_seeds, how)
+    build(mini_seeds, db)
+    assert [v for v in every_text_in(db) if CITED in v] == []
+    assert CITED.encode() not in db.read_bytes()
+    publish(db, tmp_path / "snapshot", METADATA)
+    for path in (tmp_path / "snapshot").iterdir():
+        assert CITED.encode() not in path.read_bytes(), path.name
+    conn = sqlite3.connect(db)
+    evidence = conn.execute("SELECT evidence FROM journal WHERE seq = 2").fetchone()[0]
+    assert json.loads(evidence) == ["(withheld claim)", URL]
+    assert journal.audit(conn).ok
+    conn.close()
+    assert CITED.encode() in internal_path(db).read_bytes()
+
+
+def test_withheld_evidence_comes_back_when_the_claim_is_public_again(mini_seeds, tmp_path):
+    import sqlite3
+
+    from ledger import journal
+    from ledger.build import export_journal
+
+    db = tmp_path / "ledger.db"
+    build(mini_seeds, db)
+    entry = dispute_citing_it(db)
+    withhold(mini_seeds, "visibility: internal")
+    build(mini_seeds, db)
+    build(mini_seeds, db)  # a second build carries the redacted journal over, and restores it
+    export_journal(db, tmp_path / "journal.jsonl")
+    assert json.loads((tmp_path / "journal.jsonl").read_text())["evidence"] == [CITED, URL]
+    doc = mini_seeds / "documents" / "weekly-2024-01-17.yml"
+    doc.write_text(doc.read_text().replace("    visibility: internal\n", ""))
+    build(mini_seeds, db)
+    conn = sqlite3.connect(db)
+    row = conn.execute("SELECT evidence, hash FROM journal WHERE seq = 2").fetchone()
+    assert row == (f'["{CITED}","{URL}"]', entry.hash)  # replayed as written: its first hash
+    assert journal.audit(conn).ok
+    conn.close()
+
+
+def test_the_sidecar_is_readable_by_its_owner_only(mini_seeds, tmp_path):
+    import os
+    import stat
+
+    db = tmp_path / "ledger.db"
+    previous = os.umask(0o022)
+    try:
+        build(mini_seeds, db)
+        assert stat.S_IMODE(internal_path(db).stat().st_mode) == 0o600
+        internal_path(db).chmod(0o644)  # as left by an older build
+        build(mini_seeds, db)  # replaced atomically: the new file is private from the start
+        assert stat.S_IMODE(internal_path(db).stat().st_mode) == 0o600
+    finally:
+        os.umask(previous)

@@ -3,7 +3,10 @@ file; a full disk. Nothing already recorded is lost, and a rerun completes."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import json
+import os
 import shutil
 import signal
 import sqlite3
@@ -16,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ledger import journal, synth
-from ledger.build import build, build_records
+from ledger.build import build, build_records, check
 
 from .conftest import SEEDS, run_ledger
 
@@ -205,3 +208,96 @@ def test_full_disk_while_appending_keeps_the_journal_valid(mini_seeds, small_dis
             assert "full" in result.stderr
     assert failures > 0, "the disk never filled up"
     audit_ok(db)
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux /proc)."""
+    target = str(path.resolve())
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except FileNotFoundError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(fd) == target:
+                return True
+        except FileNotFoundError:  # closed meanwhile
+            continue
+    return False
+
+
+def wait_until(condition, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        if process.poll() is not None:
+            pytest.fail(f"the import ended ({process.returncode}) before {what}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting until {what}")
+        time.sleep(0.005)
+
+
+def open_fifo_for_writing(fifo: Path, process: subprocess.Popen) -> int:
+    """Open ``fifo`` for writing as soon as ``process`` waits in open() to read it."""
+    opened: list[int] = []
+
+    def reader_waits() -> bool:
+        try:
+            opened.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            return True
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: nobody has it open for reading
+                raise
+            return False
+
+    wait_until(reader_waits, process, f"it read {fifo.name}")
+    return opened[0]
+
+
+def test_killed_claimreview_import_during_validation_leaves_the_seeds_as_they_were(
+    mini_seeds, tmp_path
+):
+    # One archived text is a FIFO the test feeds once: the importer's first read of the
+    # seeds gets it, its second read (validating the seeds with the new files) waits for a
+    # writer, and the test kills the import right there, during validation.
+    text = mini_seeds / "documents" / "daily-2024-01-10.txt"
+    content = text.read_bytes()
+    text.unlink()
+    os.mkfifo(text)
+    before = sorted(p.relative_to(mini_seeds) for p in mini_seeds.rglob("*"))
+    feed = tmp_path / "feed.json"
+    feed.write_text(
+        json.dumps(
+            {
+                "@type": "ClaimReview",
+                "claimReviewed": "The dam was never inspected.",
+                "author": {"@type": "Organization", "name": "Example Checks"},
+                "reviewRating": {"alternateName": "False"},
+                "itemReviewed": {"author": {"@type": "Person", "name": "Pat Lee"}},
+            }
+        )
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ledger", "import", "claimreview", str(feed)]
+        + ["--seeds", str(mini_seeds)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        first = open_fifo_for_writing(text, process)
+        os.write(first, content)
+        # Closed only once the reader holds it, then waited on until it lets go: a reader of
+        # the FIFO after that is the second read, stopped in open() until a writer comes.
+        wait_until(lambda: holds_open(process.pid, text), process, "it opened the text")
+        os.close(first)
+        wait_until(lambda: not holds_open(process.pid, text), process, "it read the text")
+        second = open_fifo_for_writing(text, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        os.close(second)
+    finally:
+        process.kill()
+        process.wait()
+    assert sorted(p.relative_to(mini_seeds) for p in mini_seeds.rglob("*")) == before
+    text.unlink()
+    text.write_bytes(content)
+    check(mini_seeds)  # the seeds still load: nothing half-imported was left behind

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from ledger import actions
-from ledger.build import build
+from ledger.build import build, check
 from ledger.cli import app
-from ledger.export import RATINGS
+from ledger.export import RATINGS, Manifest
 from ledger.importers import claim_reviews_in, rating_status
 from ledger.vocabulary import Status
 
@@ -203,29 +204,182 @@ def test_jsonl_round_trip_is_byte_identical(mini_db, tmp_path):
         == 0
     )
     assert first.read_bytes() == second.read_bytes()
-    tables = {json.loads(line)["table"] for line in first.read_text().splitlines()}
+    *rows, manifest = [json.loads(line) for line in first.read_text().splitlines()]
+    tables = {row["table"] for row in rows}
     assert {"claims", "journal", "relations", "documents", "entities"} <= tables
+    assert manifest["manifest"]["counts"]["claims"] == 5
     audit = runner.invoke(app, ["audit", "--db", str(restored)])
     assert audit.exit_code == 0
+    head = runner.invoke(app, ["journal", "head", "--db", str(restored)]).stdout.strip()
+    assert manifest["manifest"]["journal_head"] == head
+    assert head in result.stdout.replace("\n", "")
+
+
+def reseal(lines: list[str]) -> list[str]:
+    """``lines`` of an export (its manifest dropped) with a manifest made for them, as
+    someone who changes an export and recomputes its digest would write it."""
+    manifest = Manifest([])
+    for line in lines:
+        try:
+            record = json.loads(line)
+            table, row = record["table"], record["row"]
+        except (ValueError, TypeError, KeyError, RecursionError):
+            table, row = "(not a record)", {}
+        manifest.add((line + "\n").encode("utf-8", "surrogatepass"), table, row)
+    return [*lines, manifest.line().decode("utf-8").rstrip("\n")]
+
+
+def exported(db, tmp_path) -> Path:
+    dump = tmp_path / "export.jsonl"
+    result = runner.invoke(app, ["export", "jsonl", "--db", str(db), "--out", str(dump)])
+    assert result.exit_code == 0, result.output
+    return dump
+
+
+def refused_import(dump: Path, target: Path) -> str:
+    """Import ``dump`` over ``target``; check it is refused and changes nothing; the error."""
+    before = target.read_bytes()
+    result = runner.invoke(app, ["import", "jsonl", str(dump), "--db", str(target)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.glob(f".{target.name}*")) == []
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ")
+    return line
 
 
 def test_jsonl_import_refuses_a_forged_journal_and_keeps_the_old_file(mini_db, tmp_path):
     actions.add_note(mini_db, "daily-200-homes", "checker", "original")
-    dump = tmp_path / "a.jsonl"
-    runner.invoke(app, ["export", "jsonl", "--db", str(mini_db), "--out", str(dump)])
-    dump.write_text(dump.read_text().replace('"rationale": "original"', '"rationale": "forged"'))
+    dump = exported(mini_db, tmp_path)
+    # Forged and resealed: the digest matches, so the journal's own hash chain must catch it.
+    lines = dump.read_text().splitlines()[:-1]
+    forged = [line.replace('"rationale": "original"', '"rationale": "forged"') for line in lines]
+    dump.write_text("\n".join(reseal(forged)) + "\n")
     target = tmp_path / "target.db"
     shutil.copy(mini_db, target)
-    before = target.read_bytes()
-    result = runner.invoke(app, ["import", "jsonl", str(dump), "--db", str(target)])
-    assert result.exit_code == 1
-    assert "the journal fails its audit" in result.output
-    assert target.read_bytes() == before
+    assert "the journal fails its audit" in refused_import(dump, target)
 
 
 def test_jsonl_import_reports_the_bad_line(tmp_path):
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"table": "claims", "row": {}}\nnot json\n')
+    bad.write_text("\n".join(reseal(['{"table": "claims", "row": {}}', "not json"])) + "\n")
     result = runner.invoke(app, ["import", "jsonl", str(bad), "--db", str(tmp_path / "x.db")])
     assert result.exit_code == 2
     assert "bad.jsonl:2: not a ledger record" in result.output
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda lines: [], "the file is empty"),
+        (lambda lines: lines[: len(lines) // 7], "no manifest at the end: the file is cut short"),
+        (lambda lines: lines[:-1], "no manifest at the end: the file is cut short"),
+        (lambda lines: [*lines[:-1], lines[-1][:40]], "no manifest at the end"),
+        (lambda lines: [*lines[:3], *lines[4:]], "do not match the manifest's sha256"),
+        (
+            lambda lines: [line.replace("Riverton", "Springfield") for line in lines],
+            "do not match the manifest's sha256",
+        ),
+        (lambda lines: [*lines, lines[0]], "no manifest at the end"),
+    ],
+    ids=[
+        "empty",
+        "first-seventh",
+        "manifest-cut-off",
+        "manifest-half-written",
+        "a-line-dropped",
+        "a-line-altered",
+        "a-line-appended",
+    ],
+)
+def test_jsonl_import_refuses_an_empty_cut_or_altered_file(mini_db, tmp_path, damage, message):
+    actions.add_note(mini_db, "daily-200-homes", "checker", "a later entry")
+    dump = exported(mini_db, tmp_path)
+    lines = dump.read_text().splitlines()
+    dump.write_text("".join(line + "\n" for line in damage(lines)))
+    assert message in refused_import(dump, mini_db)
+
+
+def test_jsonl_import_refuses_a_journal_that_ends_before_the_manifest_head(mini_db, tmp_path):
+    actions.add_note(mini_db, "daily-200-homes", "checker", "the last entry")
+    dump = exported(mini_db, tmp_path)
+    *lines, last = dump.read_text().splitlines()
+    head = json.loads(last)["manifest"]["journal_head"]
+    last_entry = max(i for i, line in enumerate(lines) if '"table": "journal"' in line)
+    # The last entry dropped, digest and counts made to fit, the head left as exported.
+    *cut, forged = reseal(lines[:last_entry] + lines[last_entry + 1 :])
+    manifest = json.loads(forged)
+    manifest["manifest"]["journal_head"] = head
+    dump.write_text("".join(line + "\n" for line in [*cut, json.dumps(manifest)]))
+    assert f"not at the manifest's {head}" in refused_import(dump, mini_db)
+
+
+def test_jsonl_import_refuses_a_manifest_whose_counts_were_changed(mini_db, tmp_path):
+    dump = exported(mini_db, tmp_path)
+    *lines, last = dump.read_text().splitlines()
+    manifest = json.loads(last)
+    manifest["manifest"]["counts"]["claims"] = 4
+    dump.write_text("".join(line + "\n" for line in [*lines, json.dumps(manifest)]))
+    assert "the manifest counts 4 rows of claims, the file holds 5" in refused_import(dump, mini_db)
+
+
+def review(text: str, rating: str, speaker: str, publisher: str = "Example Checks") -> dict:
+    return {
+        "@type": "ClaimReview",
+        "url": f"https://checks.example/{len(text)}",
+        "claimReviewed": text,
+        "datePublished": "2024-02-01",
+        "author": {"@type": "Organization", "name": publisher},
+        "reviewRating": {"@type": "Rating", "alternateName": rating},
+        "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": speaker}},
+    }
+
+
+def import_reviews(seeds, path, reviews):
+    path.write_text(json.dumps(reviews), encoding="utf-8")
+    return runner.invoke(app, ["import", "claimreview", str(path), "--seeds", str(seeds)])
+
+
+def test_a_second_claimreview_file_from_the_same_publisher_is_imported(mini_seeds, tmp_path):
+    first = import_reviews(
+        mini_seeds,
+        tmp_path / "january.json",
+        [review("The dam was never inspected.", "False", "Pat Lee")],
+    )
+    assert first.exit_code == 0, first.output
+    # A later file from the same publisher: the same words reviewed again, and a new claim by
+    # the speaker the first file introduced.
+    second = import_reviews(
+        mini_seeds,
+        tmp_path / "february.json",
+        [
+            review("The dam was never inspected.", "Mostly false", "Pat Lee"),
+            review("The spillway was widened in 2020.", "True", "Pat Lee"),
+        ],
+    )
+    assert second.exit_code == 0, second.output
+    assert second.exception is None
+    ledger = check(mini_seeds)
+    assert [a.id for a in ledger.actors].count("example-checks-reviews") == 1
+    assert [o.id for o in ledger.outlets].count("example-checks-reviews") == 1
+    assert [e.id for e in ledger.entities].count("pat-lee") == 1
+    imported = {c.id: c.status.value for c in ledger.claims if c.id.startswith("cr-")}
+    assert sorted(imported.values()) == ["confirmed", "disputed", "false"]
+    assert len(imported) == 3
+    assert not list(mini_seeds.rglob(".*.tmp"))
+
+
+def test_two_publishers_in_one_file_share_a_new_speaker(mini_seeds, tmp_path):
+    result = import_reviews(
+        mini_seeds,
+        tmp_path / "feed.json",
+        [
+            review("The dam was never inspected.", "False", "Pat Lee", "Checks One"),
+            review("The dam was never inspected.", "False", "Pat Lee", "Checks Two"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    ledger = check(mini_seeds)
+    assert [e.id for e in ledger.entities].count("pat-lee") == 1
+    assert len([c for c in ledger.claims if c.speaker == "pat-lee"]) == 2

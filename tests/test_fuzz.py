@@ -21,6 +21,7 @@ from ledger.export import export_jsonl
 from ledger.importers import import_claimreview, import_jsonl
 
 from .conftest import MINI_SEEDS
+from .test_export import reseal
 
 NASTY = st.sampled_from(
     [
@@ -208,7 +209,7 @@ def exported_lines() -> list[str]:
     return dump.read_text().splitlines()
 
 
-EXPORT = exported_lines()
+*EXPORT, MANIFEST = exported_lines()
 
 
 @FAST
@@ -238,9 +239,34 @@ def test_mutated_jsonl_imports_or_reports(index, value, mode):
         del lines[index]
     else:
         lines.insert(index, lines[index])
-    target = loads_or_keeps_previous(lines, "in.jsonl", import_jsonl)
+    # Resealed (digest and counts made to fit), as a forger would: the checks past the
+    # manifest's must hold on their own.
+    target = loads_or_keeps_previous(reseal(lines), "in.jsonl", import_jsonl)
     if target is not None:
         round_trips(target)
+
+
+@FAST
+@given(
+    cut=st.integers(0, sum(len(line.encode()) + 1 for line in [*EXPORT, MANIFEST]) - 1),
+    flip=st.booleans(),
+)
+@example(cut=sum(len(line.encode()) + 1 for line in [*EXPORT, MANIFEST]) - 1, flip=False)
+def test_an_export_cut_short_or_altered_is_refused(cut, flip):
+    data = "".join(line + "\n" for line in [*EXPORT, MANIFEST]).encode("utf-8")
+    # Cut at any byte, or one byte changed anywhere (the manifest's own line included).
+    damaged = data[:cut] if not flip else data[:cut] + bytes([data[cut] ^ 0x01]) + data[cut + 1 :]
+    work = Path(tempfile.mkdtemp())
+    source, target = work / "in.jsonl", work / "ledger.db"
+    source.write_bytes(damaged)
+    target.write_bytes(b"previous database")
+    try:
+        import_jsonl(source, target)
+    except LedgerError as error:
+        assert str(error)
+        assert target.read_bytes() == b"previous database"
+    else:
+        raise AssertionError(f"a damaged export was imported (cut at {cut}, flip {flip})")
 
 
 SYNTH = Path(tempfile.mkdtemp()) / "synth.tsv"

@@ -36,12 +36,18 @@ def scalar(db, sql, *params):
 
 
 def tamper(db, *statements):
-    """Edit the file directly, as an attacker with file access would: drop the triggers first."""
+    """Edit the file directly, as an attacker with file access would: drop the journal's
+    triggers, make the edits, and put the triggers back to cover the tracks."""
     conn = sqlite3.connect(db)
-    conn.execute("DROP TRIGGER IF EXISTS journal_no_update")
-    conn.execute("DROP TRIGGER IF EXISTS journal_no_delete")
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'journal'"
+    ).fetchall()
+    for name, _ in triggers:
+        conn.execute(f"DROP TRIGGER {name}")
     for statement in statements:
         conn.execute(statement)
+    for _, sql in triggers:
+        conn.execute(sql)
     conn.commit()
     conn.close()
 
@@ -214,7 +220,7 @@ def test_grade_and_note(mini_db):
 
 def test_audit_names_an_edited_entry(mini_db):
     actions.verify(mini_db, "daily-200-homes", "disputed", "checker", "Weekly says 120")
-    actions.verify(mini_db, "daily-200-homes", "corroborated", "checker", "Register agrees")
+    actions.verify(mini_db, "daily-200-homes", "contested", "checker", "Register differs too")
     tamper(mini_db, "UPDATE journal SET rationale = 'rewritten' WHERE seq = 2")
     report = audit(mini_db)
     assert not report.ok
@@ -393,7 +399,7 @@ def test_cli_verify_history_and_json(mini_db):
     )
     assert refused.exit_code == 1
     assert refused.output.strip().splitlines() == [
-        "error: status false needs at least one piece of evidence (--evidence URL or claim id)"
+        "error: status false needs at least one piece of evidence: a URL or the id of a claim"
     ]
 
 

@@ -257,3 +257,52 @@ def test_failed_build_leaves_database_untouched(mini_seeds, tmp_path):
         "ledger.internal.db",
         "seeds",
     ]
+
+
+def test_a_tab_in_a_yaml_file_is_one_problem_not_its_follow_ons(mini_seeds):
+    # entities.yml defines every speaker and subject: when it does not parse, the claims that
+    # name them are not reported as naming unknown entities.
+    line = edit(mini_seeds, "entities.yml", "  name: Jana Novak\n", "\tname: Jana Novak\n")
+    found = problems(mini_seeds)
+    assert found == [
+        f"{mini_seeds / 'entities.yml'}:{line}: YAML syntax error: found character "
+        "'\\t' that cannot start any token"
+    ]
+
+
+def test_a_document_that_does_not_parse_keeps_the_other_files_problems(mini_seeds):
+    edit(mini_seeds, DAILY, "    kind: figure\n", "    kind: [figure\n")
+    edit(mini_seeds, "places.yml", "  latitude: 10.5\n", "  latitude: 100.5\n")
+    found = problems(mini_seeds)
+    # relations.yml names the daily's claims: not reported as unknown. The places error stays.
+    assert not any("unknown" in p for p in found), found
+    assert len([p for p in found if "YAML syntax error" in p]) == 1
+    assert any(p.startswith(f"{mini_seeds / 'places.yml'}:5: ") for p in found)
+    assert len(found) == 2
+
+
+def test_a_file_that_is_not_a_list_hides_its_ids_follow_ons(mini_seeds):
+    (mini_seeds / "entities.yml").write_text("jana-novak: Jana Novak\n", encoding="utf-8")
+    found = problems(mini_seeds)
+    assert found == [f"{mini_seeds / 'entities.yml'}:1: expected a list of entities"]
+
+
+def test_unknown_ids_are_still_reported_when_every_file_parses(mini_seeds):
+    edit(mini_seeds, "entities.yml", "- id: jana-novak\n", "- id: jana-nowak\n")
+    found = problems(mini_seeds)
+    assert any("unknown entity id 'jana-novak'" in p for p in found), found
+
+
+def test_a_journal_file_that_is_not_utf8_is_one_located_problem(mini_seeds, tmp_path):
+    db = tmp_path / "ledger.db"
+    build(mini_seeds, db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    (mini_seeds / "journal.jsonl").write_bytes(b'{"seq": 1, "rationale": "caf\xe9"}\n')
+    result = CliRunner().invoke(app, ["build", "--seeds", str(mini_seeds), "--db", str(db)])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines() == [
+        f"{mini_seeds / 'journal.jsonl'}: not UTF-8 text (byte 28)",
+        "error: 1 problem in the seeds",
+    ]
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
