@@ -1,8 +1,14 @@
 """What fact-checkers do to the ledger: verify, relate, unrelate, grade, note.
 
-Each function checks the rules, then writes one journal entry and its effect in a single
+Each function checks its arguments, then writes one journal entry and its effect in a single
 ``BEGIN IMMEDIATE`` transaction. A refused action raises LedgerError with a one-line reason and
 changes nothing. The CLI, the web form and the tests all call these functions.
+
+Status changes and relations also answer to the verification rules (``ledger/rules.py``): in the
+same transaction the rules run over the claims the change touches, before and after it. A status
+change that would break a rule about the claim itself (an error) is refused; everything else the
+change causes (warnings, and errors it brings on claims resting on this one) comes back with the
+entry, with the claims that rest on a claim which becomes false, disputed or contested.
 """
 
 from __future__ import annotations
@@ -11,9 +17,10 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import journal
+from . import journal, rules, standing
 from .errors import LedgerError
 from .journal import Entry, JournalConflict, relation_value, scalar
 from .store import connect
@@ -28,9 +35,24 @@ from .vocabulary import (
 
 EVIDENCE_REQUIRED = {Status.CONFIRMED, Status.FALSE}
 
+UNSETTLING = {Status.FALSE, Status.DISPUTED, Status.CONTESTED}
+"""Statuses that unsettle the claims resting on a claim: they are listed as affected."""
+
 
 class Refused(LedgerError):
     """A change the rules do not allow; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Recorded(Entry):
+    """A journal entry as recorded, with what the verification rules said about the change."""
+
+    findings: list[dict] = field(default_factory=list)
+    """Findings the change caused (rules.Finding.as_dict), accepted ones with their rationale."""
+    affected: list[dict] = field(default_factory=list)
+    """Claims resting on a claim that became false, disputed or contested: look at them again."""
+    accepted_rules: list[str] = field(default_factory=list)
+    """Rules whose warnings about the claim were accepted along with the change."""
 
 
 def verify(
@@ -40,14 +62,19 @@ def verify(
     by: str,
     rationale: str,
     evidence: Sequence[str] = (),
-) -> Entry:
-    """Change a claim's status, with the reason and the evidence for it."""
+    accept: str | None = None,
+) -> Recorded:
+    """Change a claim's status, with the reason and the evidence for it.
+
+    Refused when the rules find an error about the claim after the change. With ``accept`` (a
+    rationale), the warnings about the claim after the change are accepted in the journal.
+    """
     new_status = _status(status)
     evidence = [e.strip() for e in evidence if e.strip()]
     if new_status in EVIDENCE_REQUIRED and not evidence:
         raise Refused(
-            f"status {new_status.value} needs at least one piece of evidence "
-            "(--evidence URL or claim id)"
+            f"status {new_status.value} needs at least one piece of evidence: "
+            "a URL or the id of a claim"
         )
     with _writing(db) as conn:
         _actor(conn, by, JournalAction.STATUS)
@@ -56,7 +83,9 @@ def verify(
         _check_evidence(conn, evidence, claim_id)
         if current == new_status.value:
             raise Refused(f"claim {claim_id} is already {new_status.value}")
-        return _apply(
+        if accept is not None and not accept.strip():
+            raise Refused("accepting warnings needs a rationale saying why they do not apply")
+        return _apply_checked(
             conn,
             Entry(
                 claim_id=claim_id,
@@ -68,6 +97,10 @@ def verify(
                 rationale=rationale.strip(),
                 evidence=evidence,
             ),
+            [claim_id],
+            refuse_errors=True,
+            accept=accept.strip() if accept else None,
+            unsettling=new_status in UNSETTLING,
         )
 
 
@@ -96,7 +129,7 @@ def relate(
             if current_origin == RelationOrigin.CURATED.value or origin == current_origin:
                 raise Refused(f"{claim_id} {relation_kind.value} {other_id} is already recorded")
         value = relation_value(claim_id, relation_kind.value, other_id, note.strip(), origin)
-        return _apply(
+        return _apply_checked(
             conn,
             Entry(
                 claim_id=claim_id,
@@ -106,6 +139,7 @@ def relate(
                 recorded_at=journal.utc_now(),
                 rationale=note.strip(),
             ),
+            [claim_id, other_id],
         )
 
 
@@ -123,7 +157,7 @@ def unrelate(db: Path, claim_id: str, kind: str, other_id: str, by: str, rationa
             (existing,),
         ).fetchone()
         value = relation_value(stored_claim, relation_kind.value, stored_other, note, origin)
-        return _apply(
+        return _apply_checked(
             conn,
             Entry(
                 claim_id=stored_claim,
@@ -133,6 +167,7 @@ def unrelate(db: Path, claim_id: str, kind: str, other_id: str, by: str, rationa
                 recorded_at=journal.utc_now(),
                 rationale=rationale.strip(),
             ),
+            [stored_claim, stored_other],
         )
 
 
@@ -215,6 +250,54 @@ def _apply(conn: sqlite3.Connection, entry: Entry) -> Entry:
         raise Refused(str(exc)) from None
 
 
+def _apply_checked(
+    conn: sqlite3.Connection,
+    entry: Entry,
+    claims: list[str],
+    refuse_errors: bool = False,
+    accept: str | None = None,
+    unsettling: bool = False,
+) -> Recorded:
+    """Apply the entry with the rules run before and after it over the claims it touches."""
+    scope = standing.neighbourhood(conn, claims)
+    before = rules.run_rules(conn, scope)
+    final = _apply(conn, entry)
+    standing.refresh(conn, scope)
+    caused = rules.caused_by_change(before, rules.run_rules(conn, scope))
+    if refuse_errors:
+        refused = [f for f in rules.errors(caused) if entry.claim_id in f.claims]
+        if refused:
+            raise Refused("the rules refuse this change: " + " ".join(str(f) for f in refused))
+    accepted_rules: list[str] = []
+    if accept:
+        open_warnings = [
+            f
+            for f in rules.run_rules(conn, [entry.claim_id])
+            if not f.is_error and not f.accepted and f.concerns(entry.claim_id)
+        ]
+        accepted_rules = sorted({f.rule.value for f in open_warnings})
+        if accepted_rules:
+            _apply(
+                conn,
+                Entry(
+                    claim_id=entry.claim_id,
+                    action=JournalAction.ACCEPT.value,
+                    new_value=json.dumps(accepted_rules),
+                    actor_id=entry.actor_id,
+                    recorded_at=journal.utc_now(),
+                    rationale=accept,
+                ),
+            )
+            now = {f.key: f for f in rules.run_rules(conn, scope)}
+            caused = [now.get(f.key, f) for f in caused]
+    return Recorded(
+        **final.__dict__,
+        findings=[f.as_dict() for f in caused],
+        affected=standing.affected_claims(conn, entry.claim_id) if unsettling else [],
+        accepted_rules=accepted_rules,
+    )
+
+
 def _status(value: str) -> Status:
     try:
         return Status(value)
@@ -255,7 +338,7 @@ def _claim_status(conn: sqlite3.Connection, claim_id: str) -> str:
 
 def _require_reason(text: str | None) -> None:
     if not text or not text.strip():
-        raise Refused("a reason is required (--note)")
+        raise Refused("a reason is required: say why")
 
 
 def _check_evidence(conn: sqlite3.Connection, evidence: Sequence[str], claim_id: str) -> None:

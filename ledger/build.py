@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import boundary, journal
+from . import boundary, journal, rules
 from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
 from .journal import Entry
 from .seeds import Ledger, load_seeds
-from .store import Progress, build_database
+from .store import Progress, build_database, connect, seed_database
 
 JOURNAL_FILE = "journal.jsonl"
 """Where `ledger journal export` writes fact-checkers' entries, next to the seeds."""
@@ -30,18 +30,45 @@ def check(seeds_dir: Path) -> Ledger:
     return load_seeds(Path(seeds_dir))
 
 
+def check_seeds(seeds_dir: Path) -> tuple[Ledger, list[rules.Finding]]:
+    """What `ledger check` and `ledger build` both run: load and validate the seeds, then the
+    verification rules over the seed ledger as it would be published.
+
+    Raises SeedErrors for any problem, RuleErrors when a rule finds an error; returns the ledger
+    and every finding (the warnings, accepted or not).
+    """
+    ledger = load_seeds(Path(seeds_dir))
+    conn = seed_database(boundary.split(ledger).public)
+    try:
+        findings = rules.run_rules(conn)
+    finally:
+        conn.close()
+    if rules.errors(findings):
+        raise rules.RuleErrors(findings, display_path(Path(seeds_dir)))
+    return ledger, findings
+
+
 def build(seeds_dir: Path, db_path: Path, progress: Progress | None = None) -> dict:
     """Validate the seeds and build them into ``db_path``; the old file survives any error."""
     seeds_dir, db_path = Path(seeds_dir), Path(db_path)
-    ledger = load_seeds(seeds_dir)
+    ledger, _ = check_seeds(seeds_dir)
     parts = boundary.split(ledger)
     later = later_entries(db_path, seeds_dir / JOURNAL_FILE)
-    build_database(parts.public, db_path, progress, later_entries=later)
+    public_later = boundary.public_journal(parts, later)
+    # The sidecar first: it holds the evidence the public journal leaves out, so it must never
+    # lag behind the database beside it.
     boundary.write_internal(parts, db_path)
+    findings = build_database(parts.public, db_path, progress, later_entries=public_later)
     counts = parts.public.counts()
     counts["claims withheld (internal or embargoed)"] = len(parts.withheld_claims)
     counts["journal entries kept"] = len(later)
-    return {"db": str(db_path), "seeds": str(seeds_dir), "counts": counts}
+    return {
+        "db": str(db_path),
+        "seeds": str(seeds_dir),
+        "counts": counts,
+        "rules": rules.summary(findings),
+        "findings": [f.as_dict() for f in findings if not f.accepted],
+    }
 
 
 def build_records(records: Path, db_path: Path, progress: Progress | None = None) -> dict:
@@ -84,13 +111,14 @@ def _entries_from_database(db_path: Path) -> list[Entry]:
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
             return []
-        report = journal.audit(conn)
+        # The new build writes the seed state anew; what it carries over is the journal.
+        report = journal.audit(conn, checks=journal.JOURNAL_CHECKS)
         if not report.ok:
             raise LedgerError(
                 f"{display_path(db_path)}: the journal fails its audit ({report.problems[0]}); "
                 "not carrying it into a new build. Run `ledger audit` for details."
             )
-        return [e for e in journal.entries(conn) if e.origin == "ledger"]
+        return _fact_checkers_entries(conn, db_path)
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{display_path(db_path)}: not a readable ledger ({exc})") from None
     finally:
@@ -101,7 +129,13 @@ def read_journal_file(path: Path) -> list[Entry]:
     """Entries exported with `ledger journal export`, one JSON object per line."""
     entries, problems = [], []
     name = display_path(path)
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SeedErrors([Problem(name, None, f"not UTF-8 text (byte {exc.start})")]) from None
+    except OSError as exc:
+        raise SeedErrors([Problem(name, None, f"cannot read: {exc.strerror}")]) from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
@@ -118,14 +152,21 @@ def read_journal_file(path: Path) -> list[Entry]:
 
 def export_journal(db_path: Path, path: Path) -> int:
     """Write the fact-checkers' entries (not the seed ones) as JSON lines; return how many."""
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = connect(db_path).conn
     try:
-        later = [e for e in journal.entries(conn) if e.origin == "ledger"]
+        later = _fact_checkers_entries(conn, db_path)
     finally:
         conn.close()
     lines = [json.dumps(e.__dict__, ensure_ascii=False, sort_keys=True) for e in later]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return len(later)
+
+
+def _fact_checkers_entries(conn: sqlite3.Connection, db_path: Path) -> list[Entry]:
+    """The entries written after the seed ones, as written: with any evidence the public
+    journal leaves out put back from the internal sidecar."""
+    later = [e for e in journal.entries(conn) if e.origin == "ledger"]
+    return boundary.restore_evidence(later, db_path)
 
 
 def needs_build(seeds_dir: Path, db_path: Path) -> bool:

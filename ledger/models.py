@@ -31,6 +31,7 @@ from .vocabulary import (
     OutletKind,
     RelationKind,
     RelationOrigin,
+    Rule,
     SourceReliability,
     Status,
     SubjectRole,
@@ -161,6 +162,12 @@ class Entity(Model):
     )
     reliability_note: str | None = Field(None, description="The grounds for the grade.")
     note: str | None = Field(None, description="Doubts about identity, spelling, roles.")
+    may_be_same_as: list[Slug] = Field(
+        default_factory=list,
+        description="Entities that may be the same person or body as this one (symmetric in "
+        "effect: naming the pair on either side is enough). Their claims do not count as "
+        "independent of each other.",
+    )
     real_identity: str | None = Field(
         None,
         description="INTERNAL: who a protected source really is. Never published: kept in "
@@ -176,6 +183,8 @@ class Entity(Model):
             raise ValueError("an anonymous source needs the description the report gives")
         if self.reliability and not self.reliability_note:
             raise ValueError("reliability needs a reliability_note giving the grounds")
+        if self.id in self.may_be_same_as:
+            raise ValueError(f"entity {self.id} cannot be noted as maybe the same as itself")
         return self
 
 
@@ -237,6 +246,22 @@ class Verification(Model):
     )
 
 
+class Acceptance(Model):
+    """A curator's acceptance of a rule's warnings about a claim, with the reason."""
+
+    rule: Rule = Field(description="The rule whose warnings about this claim are accepted.")
+    rationale: NonEmpty = Field(description="Why the warning does not call for a change.")
+
+    @model_validator(mode="after")
+    def _warning_rule(self) -> Acceptance:
+        if not self.rule.acceptable:
+            raise ValueError(
+                f"rule {self.rule.value} only yields errors, and errors cannot be accepted: "
+                "fix the claim, its status or its relations"
+            )
+        return self
+
+
 class Claim(Model):
     """One attributed assertion in one document."""
 
@@ -246,6 +271,11 @@ class Claim(Model):
     anchor: Anchor | None = None
     speaker: Slug = Field(description="The entity who made the claim.")
     speaker_label: NonEmpty = Field(description="The speaker as the document names them.")
+    speaker_inferred: bool = Field(
+        False,
+        description="True when the report prints no speaker for the passage and the speaker "
+        "is inferred from its context; such a claim is not an independent source.",
+    )
     cue: str | None = Field(None, description="The attribution: 'told Syria Direct', 'accused'.")
     via: list[Relay] = Field(
         default_factory=list,
@@ -269,6 +299,11 @@ class Claim(Model):
     )
     credibility: InformationCredibility | None = None
     credibility_note: str | None = None
+    accepted: list[Acceptance] = Field(
+        default_factory=list,
+        description="Rules' warnings about this claim that a curator accepts, each with the "
+        "reason (errors cannot be accepted).",
+    )
     drafted_by: str | None = Field(
         None, description="The tool that drafted the claim, until a person has edited it."
     )

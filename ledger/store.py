@@ -20,7 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import journal
+from . import journal, rules, standing
 from .errors import LedgerError
 from .journal import (
     JOURNAL_INDEXES,
@@ -28,6 +28,7 @@ from .journal import (
     Entry,
     JournalConflict,
     record_seed_statuses,
+    seal_seed_state,
 )
 from .models import Claim, Document, Entity, Place, edtf_bounds, internal_fields
 from .seeds import ANCHOR_CONTEXT, Ledger
@@ -39,6 +40,7 @@ Progress = Callable[[str, int], None]
 SCHEMA_VERSION = 1
 
 FACET_INDEXES = {
+    "status_evidence": ["evidence_claim_id"],
     "claims": [
         "status",
         "outlet_id",
@@ -116,6 +118,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "reliability": str,
             "reliability_note": str,
             "note": str,
+            "may_be_same_as": str,
         },
         pk="id",
         not_null={"name", "kind"},
@@ -208,6 +211,11 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "drafted_by": str,
             "note": str,
             "names": str,
+            "speaker_inferred": int,
+            "accepted": str,
+            "independent_supports": int,
+            "contradicted_by": int,
+            "contradicted_by_other_report": int,
         },
         pk="id",
         not_null={
@@ -222,6 +230,16 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "status",
             "anchor_start",
             "anchor_end",
+            "speaker_inferred",
+            "independent_supports",
+            "contradicted_by",
+            "contradicted_by_other_report",
+        },
+        defaults={
+            "speaker_inferred": 0,
+            "independent_supports": 0,
+            "contradicted_by": 0,
+            "contradicted_by_other_report": 0,
         },
         foreign_keys=[
             ("document_id", "documents", "id"),
@@ -277,7 +295,18 @@ def create_tables(db: sqlite_utils.Database) -> None:
             ("journal_seq", "journal", "seq"),
         ],
     )
+    db["status_evidence"].create(
+        {"claim_id": str, "evidence": str, "evidence_claim_id": str, "journal_seq": int},
+        pk=("claim_id", "evidence"),
+        not_null={"journal_seq"},
+        foreign_keys=[
+            ("claim_id", "claims", "id"),
+            ("evidence_claim_id", "claims", "id"),
+            ("journal_seq", "journal", "seq"),
+        ],
+    )
     db.execute(CLAIM_DETAILS_VIEW)
+    db.execute(ACCEPTED_WARNINGS_VIEW)
     db["ledger_info"].create({"key": str, "value": str}, pk="key")
     db["ledger_info"].insert({"key": "schema_version", "value": str(SCHEMA_VERSION)})
 
@@ -312,6 +341,24 @@ JOIN outlets ON outlets.id = claims.outlet_id
 JOIN documents ON documents.id = claims.document_id
 JOIN statuses ON statuses.id = claims.status
 """
+
+
+ACCEPTED_WARNINGS_VIEW = """
+CREATE VIEW accepted_warnings AS
+SELECT claims.id AS claim_id,
+       json_extract(acceptance.value, '$.rule') AS rule,
+       json_extract(acceptance.value, '$.rationale') AS rationale,
+       NULL AS accepted_by,
+       NULL AS journal_seq
+  FROM claims, json_each(claims.accepted) AS acceptance
+ WHERE claims.accepted IS NOT NULL
+UNION ALL
+SELECT journal.claim_id, rule.value, journal.rationale, journal.actor_id, journal.seq
+  FROM journal, json_each(journal.new_value) AS rule
+ WHERE journal.action = 'accept'
+"""
+"""Warnings accepted with a rationale: by a curator in the seeds, or by a fact-checker through
+the journal (an entry whose new_value lists the rules)."""
 
 
 def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress | None) -> None:
@@ -420,6 +467,7 @@ def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], step: P
 def _entity_row(entity: Entity) -> dict:
     row = entity.model_dump(mode="json", exclude={"affiliations", *internal_fields(Entity)})
     row["aliases"] = json.dumps(entity.aliases, ensure_ascii=False)
+    row["may_be_same_as"] = json.dumps(entity.may_be_same_as)
     return row
 
 
@@ -507,41 +555,77 @@ def _claim_row_from(
         "drafted_by": claim.drafted_by,
         "note": claim.note,
         "names": search_names(claim, entity_names, place_names),
+        "speaker_inferred": int(claim.speaker_inferred),
+        "accepted": (
+            json.dumps([a.model_dump(mode="json") for a in claim.accepted], ensure_ascii=False)
+            if claim.accepted
+            else None
+        ),
     }
 
 
+SEARCHED = {
+    "claims": ["text", "quote", "speaker_label", "names"],
+    "entities": ["name", "aliases", "description"],
+    "places": ["name", "aliases", "admin_area"],
+    "documents": ["title", "text"],
+}
+"""The columns full-text search covers, per table."""
+
+
 def enable_search(db: sqlite_utils.Database) -> None:
-    """FTS5 with the porter stemmer over claims and entities."""
-    db["claims"].enable_fts(
-        ["text", "quote", "speaker_label", "names"],
-        fts_version="FTS5",
-        tokenize="porter",
-        create_triggers=True,
-    )
-    db["entities"].enable_fts(
-        ["name", "aliases", "description"],
-        fts_version="FTS5",
-        tokenize="porter",
-        create_triggers=True,
-    )
-    db["places"].enable_fts(
-        ["name", "aliases", "admin_area"],
-        fts_version="FTS5",
-        tokenize="porter",
-        create_triggers=True,
-    )
-    db["documents"].enable_fts(
-        ["title", "text"], fts_version="FTS5", tokenize="porter", create_triggers=True
-    )
+    """FTS5 with the porter stemmer over claims, entities, places and documents.
+
+    The index follows updates of the searched columns only: a status change or a recount of a
+    claim's supports rewrites no search entry.
+    """
+    for table, columns in SEARCHED.items():
+        db[table].enable_fts(columns, fts_version="FTS5", tokenize="porter", create_triggers=True)
+        names = ", ".join(f'"{c}"' for c in columns)
+        old = ", ".join(f'old."{c}"' for c in columns)
+        new = ", ".join(f'new."{c}"' for c in columns)
+        db.execute(f'DROP TRIGGER "{table}_au"')
+        db.execute(
+            f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {names} ON "{table}" BEGIN\n'
+            f'  INSERT INTO "{table}_fts" ("{table}_fts", rowid, {names}) '
+            f"VALUES('delete', old.rowid, {old});\n"
+            f'  INSERT INTO "{table}_fts" (rowid, {names}) VALUES (new.rowid, {new});\n'
+            "END"
+        )
 
 
 def connect(db_path: Path, *, must_exist: bool = True) -> sqlite_utils.Database:
-    """Open a ledger database for reading and writing, with foreign keys enforced."""
+    """Open a ledger database for reading and writing, with foreign keys enforced.
+
+    With ``must_exist``, refuse in one sentence anything that is not a built ledger: a missing
+    path, a directory, a file that is not SQLite, a SQLite file without the ledger's tables.
+    """
     if must_exist and not Path(db_path).exists():
         raise LedgerError(f"{db_path}: no ledger database here; run `ledger build` first")
+    if must_exist and not Path(db_path).is_file():
+        raise LedgerError(f"{db_path}: not a file, so not a ledger database")
     conn = sqlite3.connect(str(db_path), timeout=30, isolation_level=None)
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 30000")
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 30000")
+        tables = {
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('claims', 'journal')"
+            )
+        }
+    except sqlite3.OperationalError as exc:  # e.g. locked past the timeout, unreadable
+        conn.close()
+        raise LedgerError(f"{db_path}: cannot read the database ({exc})") from None
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise LedgerError(f"{db_path}: not a SQLite database, so not a ledger") from None
+    if must_exist and tables != {"claims", "journal"}:
+        conn.close()
+        raise LedgerError(
+            f"{db_path}: a SQLite file without the ledger's tables; run `ledger build`"
+        )
     return sqlite_utils.Database(conn)
 
 
@@ -586,13 +670,36 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def write_seed_state(db: sqlite_utils.Database, ledger: Ledger, progress: Progress | None) -> None:
+    """Write the seed ledger into an empty schema: its records, its statuses as the first
+    journal entries, the relations the rules derive, the seal, and the rules' columns."""
+    write_ledger(db, ledger, progress)
+    record_seed_statuses(db.conn, ledger.claims)
+    rules.derive_question_relations(db.conn)  # part of the seed state: sealed with it
+    seal_seed_state(db.conn)  # before any replay: its entries take seed rows over
+    standing.refresh(db.conn)
+
+
+def seed_database(ledger: Ledger) -> sqlite3.Connection:
+    """The seed ledger built in memory (without search), for checking it against the rules."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = ON")
+    db = sqlite_utils.Database(conn)
+    conn.execute("BEGIN")
+    create_schema(db)
+    write_seed_state(db, ledger, None)
+    conn.execute("COMMIT")
+    return conn
+
+
 def build_database(
     ledger: Ledger,
     db_path: Path,
     progress: Progress | None = None,
     later_entries: Sequence[Entry] = (),
-) -> Path:
-    """Write ``ledger`` into a new database at ``db_path``, atomically replacing any old one.
+) -> list[rules.Finding]:
+    """Write ``ledger`` into a new database at ``db_path``, atomically replacing any old one;
+    return the rules' findings on it.
 
     The journal starts with the seed statuses; ``later_entries`` (fact-checkers' changes kept
     from the previous database or an exported journal) are then replayed on top, in order.
@@ -606,9 +713,11 @@ def build_database(
             db = sqlite_utils.Database(conn)
             conn.execute("BEGIN")
             create_schema(db)
-            write_ledger(db, ledger, progress)
-            record_seed_statuses(conn, ledger.claims)
-            _replay(conn, later_entries, progress)
+            write_seed_state(db, ledger, progress)
+            if later_entries:
+                _replay(conn, later_entries, progress)
+                standing.refresh(conn)
+            findings = rules.run_rules(conn)
             enable_search(db)
             conn.execute("COMMIT")
             problems = conn.execute("PRAGMA foreign_key_check").fetchall()
@@ -619,7 +728,7 @@ def build_database(
         finally:
             conn.close()
         _fsync(building)
-    return db_path
+    return findings
 
 
 def _replay(conn: sqlite3.Connection, later: Sequence[Entry], progress: Progress | None) -> None:

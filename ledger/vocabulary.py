@@ -193,6 +193,13 @@ class RelationOrigin(Vocabulary):
         "Suggested",
         "A tool proposed the relation; no person has confirmed it yet.",
     )
+    DERIVED = (
+        "derived",
+        "Derived",
+        "Derived by the rule question-versions-linked: both claims answer the same disputed "
+        "question with different parties, figures, dates or places, and no person has related "
+        "them yet.",
+    )
 
 
 class SourceReliability(Vocabulary):
@@ -271,6 +278,81 @@ class JournalAction(Vocabulary):
         "The claim's Admiralty information credibility grade was set or changed.",
     )
     NOTE = ("note", "Note", "A fact-checker's note on the claim; nothing else changed.")
+    ACCEPT = (
+        "accept",
+        "Warning accepted",
+        "A fact-checker accepted the rules' warnings about the claim, with a rationale; the "
+        "rules named in new_value no longer count the warnings as open.",
+    )
+
+
+class Severity(Vocabulary):
+    ERROR = ("error", "Error", "Refused: the seeds do not build and the change is not recorded.")
+    WARNING = (
+        "warning",
+        "Warning",
+        "Shown; a curator or fact-checker may accept it with a written rationale.",
+    )
+
+
+class Rule(Vocabulary):
+    """The verification rules (ledger/rules.py), each with what it asks, in plain words."""
+
+    INDEPENDENCE = (
+        "independence",
+        "Independent support",
+        "A corroborated claim needs support from at least one independent source: another "
+        "speaker, not a re-report of it, not relayed through the same source, not the outlet "
+        "restating its own source, not a speaker the report does not print, and not a source "
+        "that may be the same person or body.",
+    )
+    CIRCULAR_SUPPORT = (
+        "circular-support",
+        "No circular support",
+        "Support that only runs in a circle counts for nothing: claims whose statuses cite only "
+        "each other as evidence need a source outside the circle.",
+    )
+    EVIDENCE_LINKED = (
+        "evidence-linked",
+        "Evidence is linked",
+        "A claim cited as evidence for a status is related to the claim it supports or "
+        "contradicts.",
+    )
+    CONTRADICTIONS_FACED = (
+        "contradictions-faced",
+        "Contradictions are faced",
+        "Two claims that contradict or compete cannot both be corroborated or confirmed; a "
+        "supported claim contradicted by one with as much independent support is contested "
+        "unless its rationale addresses the other claim.",
+    )
+    LIKE_SITUATIONS = (
+        "like-situations",
+        "Like situations, like statuses",
+        "Competing versions that stand equal (neither has more independent support) get like "
+        "statuses: both contested or both left open, here as elsewhere in the ledger.",
+    )
+    QUESTION_VERSIONS_LINKED = (
+        "question-versions-linked",
+        "Every version is linked",
+        "Claims that answer the same disputed question with different parties held "
+        "responsible, figures, dates or places are related: by a person, or else by the rule, "
+        "as a competes relation shown as derived.",
+    )
+    RESTATEMENT_WITHIN_QUOTE = (
+        "restatement-within-quote",
+        "The restatement says no more than the quote",
+        "Numbers and capitalised names in a claim's restatement appear in its quote or the "
+        "quote's paragraph.",
+    )
+
+    @property
+    def acceptable(self) -> bool:
+        """Whether the rule can yield warnings, which a written rationale may accept."""
+        return self not in (
+            Rule.INDEPENDENCE,
+            Rule.CIRCULAR_SUPPORT,
+            Rule.EVIDENCE_LINKED,
+        )
 
 
 VOCABULARIES: dict[str, type[Vocabulary]] = {
@@ -286,5 +368,6 @@ VOCABULARIES: dict[str, type[Vocabulary]] = {
     "coordinate_precisions": CoordinatePrecision,
     "actor_roles": ActorRole,
     "journal_actions": JournalAction,
+    "rules": Rule,
 }
 """Each vocabulary under the name of the table that publishes it."""

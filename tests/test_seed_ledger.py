@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 
+from ledger import rules
 from ledger.queries import search_claims
 
 from .conftest import ROOT
@@ -115,6 +116,42 @@ def test_readme_counts_match_the_built_database(seed_db):
         "{} of them between different reports": "SELECT count(*) FROM relations r JOIN claims a "
         "ON a.id = r.claim_id JOIN claims b ON b.id = r.other_claim_id "
         "WHERE a.document_id != b.document_id",
+        "{} are curated": "SELECT count(*) FROM relations WHERE origin = 'curated'",
+        "{} (all competes) are derived": "SELECT count(*) FROM relations WHERE origin = 'derived'",
+        "{} entities noted as maybe the same": "SELECT count(*) FROM entities "
+        "WHERE may_be_same_as IS NOT NULL AND may_be_same_as != '[]'",
+        "{} claims have an inferred speaker": "SELECT count(*) FROM claims "
+        "WHERE speaker_inferred = 1",
     }
     for template, sql in facts.items():
         assert template.format(rows(seed_db, sql)[0][0]) in " ".join(section.split()), template
+
+
+def test_the_rules_find_no_error_and_every_warning_is_accepted(seed_db):
+    conn = sqlite3.connect(seed_db)
+    try:
+        findings = rules.run_rules(conn)
+    finally:
+        conn.close()
+    assert [str(f) for f in findings if f.is_error] == []
+    assert [str(f) for f in findings if not f.accepted] == []
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## What is in the seed ledger", 1)[1].split("\n## ", 1)[0]
+    assert f"their {len(findings)} warnings are each accepted" in " ".join(section.split())
+
+
+def test_no_alias_names_two_entities(seed_db):
+    shared = rows(
+        seed_db,
+        "SELECT lower(alias), group_concat(entity_id) FROM (SELECT entity_id, alias FROM aliases "
+        "UNION SELECT id, name FROM entities) GROUP BY lower(alias) "
+        "HAVING count(DISTINCT entity_id) > 1",
+    )
+    assert shared == []
+
+
+def test_every_document_links_to_its_article(seed_db):
+    assert (
+        rows(seed_db, "SELECT id FROM documents WHERE url IS NULL OR url NOT LIKE 'https://%'")
+        == []
+    )
