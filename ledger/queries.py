@@ -9,7 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from . import journal
+from . import journal, rules, standing
 from .errors import LedgerError
 from .store import connect
 from .vocabulary import EntityKind, JournalAction, RelationKind, Status
@@ -117,8 +117,108 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
         "relation_groups": _relation_groups(relations),
         "history": history(conn, claim_id),
         "question_title": _question_title(conn, claim["question"]),
+        "speaker_inferred": bool(claim["speaker_inferred"]),
+        "why": why_status(conn, claim_id),
     }
     return view
+
+
+def why_status(conn: sqlite3.Connection, claim_id: str) -> dict:
+    """Why the claim has its status: its supports, what opposes it, the rules' findings, and
+    the claims that rest on it."""
+    supports = standing.support_table(conn, [claim_id]).get(claim_id, [])
+    others = {s.claim for s in supports}
+    opposed = [p for p in standing.opposed_pairs(conn, [claim_id]) if claim_id in (p.a, p.b)]
+    others |= {p.b if p.a == claim_id else p.a for p in opposed}
+    details = {
+        row[0]: {
+            "id": row[0],
+            "text": row[1],
+            "status": row[2],
+            "status_label": Status(row[2]).label,
+            "speaker": row[3],
+            "outlet": row[4],
+            "document_id": row[5],
+        }
+        for row in conn.execute(
+            """
+            SELECT c.id, c.text, c.status, e.name, o.name, c.document_id FROM claims c
+              JOIN entities e ON e.id = c.speaker_id JOIN outlets o ON o.id = c.outlet_id
+             WHERE c.id IN (SELECT value FROM json_each(?))
+            """,
+            (json.dumps(sorted(others | {claim_id})),),
+        )
+    }
+    own = details[claim_id]
+    support_rows = [
+        {**details[s.claim], "independent": s.independent, "reason": s.reason} for s in supports
+    ]
+    opposed_rows = []
+    for pair in opposed:
+        other = pair.b if pair.a == claim_id else pair.a
+        opposed_rows.append(
+            {
+                **details[other],
+                "kind": pair.kind,
+                "origin": pair.origin,
+                "other_report": details[other]["document_id"] != own["document_id"],
+            }
+        )
+    findings = rules.run_rules(conn, [claim_id])
+    independent = sum(s.independent for s in supports)
+    return {
+        "independent_supports": independent,
+        "supports": support_rows,
+        "opposed": opposed_rows,
+        "contradicted_by": len({r["id"] for r in opposed_rows}),
+        "contradicted_by_other_report": len({r["id"] for r in opposed_rows if r["other_report"]}),
+        "findings": [f.as_dict() for f in findings],
+        "affected": standing.affected_claims(conn, claim_id),
+        "summary": _why_sentence(own["status"], independent, len(supports), opposed_rows, findings),
+    }
+
+
+def _why_sentence(
+    status: str, independent: int, supports: int, opposed: list[dict], findings: list[rules.Finding]
+) -> str:
+    label = Status(status).label
+    parts = [
+        f"{label}: {independent} independent source{'s' if independent != 1 else ''} "
+        f"support{'s' if independent == 1 else ''} it"
+        + (f" (of {supports} corroborating claims)" if supports != independent else "")
+    ]
+    if opposed:
+        other_report = sum(r["other_report"] for r in opposed)
+        parts.append(
+            (
+                "1 claim contradicts or competes with it"
+                if len(opposed) == 1
+                else f"{len(opposed)} claims contradict or compete with it"
+            )
+            + f" ({other_report} from another report)"
+        )
+    else:
+        parts.append("nothing in the ledger contradicts it")
+    open_findings = [f for f in findings if not f.accepted]
+    if not open_findings:
+        parts.append(
+            "the rules find nothing to object to" + (" (warnings accepted)" if findings else "")
+        )
+    else:
+        errs = len(rules.errors(open_findings))
+        warns = len(open_findings) - errs
+        parts.append(
+            "the rules find "
+            + " and ".join(
+                p
+                for p in (
+                    f"{errs} error{'s' if errs != 1 else ''}" if errs else "",
+                    f"{warns} warning{'s' if warns != 1 else ''}" if warns else "",
+                )
+                if p
+            )
+        )
+    return "; ".join(parts) + "."
 
 
 def _question_title(conn: sqlite3.Connection, question_id: str | None) -> str | None:
@@ -205,6 +305,8 @@ def describe_entry(entry: journal.Entry) -> str:
     if action is JournalAction.GRADE:
         old, new = json.loads(entry.old_value), json.loads(entry.new_value)
         return f"credibility {old['credibility'] or '-'} → {new['credibility']}"
+    if action is JournalAction.ACCEPT:
+        return "warnings accepted: " + ", ".join(json.loads(entry.new_value))
     return "note"
 
 
@@ -240,6 +342,14 @@ def entity_view(db: Path | sqlite3.Connection, entity_id: str) -> dict:
     conn = _db(db)
     entity = _record(conn, "entities", entity_id, "entity")
     entity["aliases"] = json.loads(entity["aliases"] or "[]")
+    # Noted on either side: the doubt is symmetric.
+    entity["may_be_same_as"] = _rows(
+        conn,
+        "SELECT id, name FROM entities WHERE id IN (SELECT value FROM json_each(?)) "
+        "OR (may_be_same_as != '[]' AND ? IN (SELECT value FROM json_each(may_be_same_as))) "
+        "ORDER BY name",
+        (entity["may_be_same_as"] or "[]", entity_id),
+    )
     entity["kind_label"] = EntityKind(entity["kind"]).label
     said = _rows(
         conn,
@@ -294,6 +404,67 @@ def place_view(db: Path | sqlite3.Connection, place_id: str) -> dict:
         (place_id,),
     )
     return {"place": place, "claims": _by_status(claims), "claim_count": len(claims)}
+
+
+def document_view(db: Path | sqlite3.Connection, document_id: str) -> dict:
+    """A document, its outlet, its claims in text order and its text marked with their quotes."""
+    conn = _db(db)
+    document = _record(conn, "documents", document_id, "document")
+    document["authors"] = json.loads(document["authors"] or "[]")
+    outlet = _rows(conn, "SELECT id, name FROM outlets WHERE id = ?", (document["outlet_id"],))
+    claims = _rows(
+        conn,
+        CLAIM_SUMMARY.replace(
+            "claims.kind,", "claims.kind, claims.anchor_start, claims.anchor_end,"
+        )
+        + " WHERE claims.document_id = ? ORDER BY claims.anchor_start, claims.anchor_end DESC,"
+        " claims.id",
+        (document_id,),
+    )
+    for number, claim in enumerate(claims, 1):
+        claim["number"] = number
+        claim["status_label"] = Status(claim["status"]).label
+    return {
+        "document": document,
+        "outlet": outlet[0] if outlet else None,
+        "claims": claims,
+        "paragraphs": quoted_passages(document["text"] or "", claims),
+    }
+
+
+def quoted_passages(text: str, claims: list[dict]) -> list[list[dict]]:
+    """The text's paragraphs (its lines), each cut into pieces at the quotes' ends.
+
+    Every piece carries the claims whose quote covers it, the shortest quote first (quotes may
+    overlap or nest), and the claims whose quote begins with it. Offsets are code points, as
+    the anchors are.
+    """
+    paragraphs = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            inside = [c for c in claims if c["anchor_start"] < end and c["anchor_end"] > start]
+            cuts = {start, end}
+            for claim in inside:
+                cuts.update(
+                    p for p in (claim["anchor_start"], claim["anchor_end"]) if start < p < end
+                )
+            edges = sorted(cuts)
+            pieces = []
+            for a, b in zip(edges, edges[1:], strict=False):
+                covering = [c for c in inside if c["anchor_start"] <= a and c["anchor_end"] >= b]
+                covering.sort(key=lambda c: c["anchor_end"] - c["anchor_start"])
+                pieces.append(
+                    {
+                        "text": text[a:b],
+                        "claims": covering,
+                        "starts": [c for c in inside if c["anchor_start"] == a],
+                    }
+                )
+            paragraphs.append(pieces)
+        start = end + 1
+    return paragraphs
 
 
 def competing_versions(db: Path | sqlite3.Connection) -> list[dict]:

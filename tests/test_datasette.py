@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections import Counter
 
 import pytest
@@ -117,3 +119,18 @@ def test_mini_ledger_contradiction_shows_on_claim_page(mini_db):
         server.stop()
     assert "ledger-relation-contradicts" in html
     assert "120 homes flooded against more than 200." in html
+
+
+def test_the_plugin_keeps_its_hooks_when_the_ledger_is_imported_first():
+    # Importing ledger.web must not load Datasette's plugins: that would register this
+    # package half-imported, with no hooks (facets, JSON renderer and pages silently gone).
+    code = (
+        "import ledger.web.guard\n"
+        "from datasette.plugins import pm\n"
+        "plugin = pm.get_plugin('claim_ledger')\n"
+        "hooks = {h.name for h in pm.get_hookcallers(plugin)}\n"
+        "wanted = {'register_facet_classes', 'register_output_renderer', 'register_routes'}\n"
+        "assert wanted <= hooks, hooks\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -10,6 +10,7 @@ from .plugin import (
     extra_template_vars,
     prepare_connection,
     register_facet_classes,
+    register_output_renderer,
     register_routes,
     render_cell,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "extra_template_vars",
     "prepare_connection",
     "register_facet_classes",
+    "register_output_renderer",
     "register_routes",
     "render_cell",
 ]

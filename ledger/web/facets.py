@@ -1,94 +1,194 @@
-"""Facets of a published snapshot, answered from counts computed once at publish time.
+"""Facets of a published snapshot, counted from its facet index under any filter or search.
 
-A snapshot never changes, so `ledger publish` counts every configured facet of the claims
-table, unfiltered and under each single-value filter of a low-cardinality facet column
-(status=false, outlet_id=..., kind=...), and stores the top values in `facet_counts`. The
-snapshot's metadata configures these facets as `precomputed` (column) and `precomputed_date`
-(date) facets; they read the stored counts when the request is one they cover and the database
-is immutable, and otherwise count live exactly as Datasette's own facets do, by delegating to
-them. The JSON they return has the same shape as Datasette's column and date facets.
+`ledger publish` stores compact codes of every configured facet column (`ledger.facet_index`)
+and configures these facets as `precomputed` (column) and `precomputed_date` (date) facets. On an
+immutable snapshot they turn the request's filters and search into one mask over the rows —
+each filter decided by its own SQL, as Datasette builds it — and count every facet under it. On
+a mutable database, or a request the index cannot read, they count live exactly as Datasette's
+own facets do, by delegating to them. The JSON has the shape of Datasette's column and date
+facets. A facet that could not be counted in time stays in `facet_results` with no values and
+`"timed_out": true`, is named in the page's "These facets timed out" line, and in the JSON's
+`facets_not_counted` (added by `render_json`, which also keeps Datasette's own facets from
+vanishing when they time out).
 """
 
 from __future__ import annotations
 
-from datasette.facets import ColumnFacet, DateFacet
-from datasette.utils import path_with_added_args, path_with_removed_args
+import asyncio
+import re
+import sqlite3
+import threading
+import time
+from pathlib import Path
 
-COUNTS_TABLE = "facet_counts"
-STORED_TOP = 101
-"""How many of the most frequent values are stored per facet (Datasette shows 30)."""
-HARMLESS_ARGS = {
-    "_facet",
-    "_facet_date",
-    "_facet_precomputed",
-    "_facet_precomputed_date",
-    "_size",
-    "_sort",
-    "_sort_desc",
-    "_next",
-    "_shape",
-    "_labels",
-    "_nolabels",
-    "_col",
-    "_nocol",
-    "_json",
-    "_extra",
-    "_nosuggest",
-    "_trace",
-    "_nocount",
-    "_facet_size",
-    "_timelimit",
-}
+from datasette.facets import ColumnFacet, DateFacet
+from datasette.filters import Filters
+from datasette.renderer import json_renderer
+from datasette.utils import (
+    await_me_maybe,
+    escape_fts,
+    path_with_added_args,
+    path_with_removed_args,
+)
+
+from ..facet_index import FacetIndex, rowids_where
+
+SEARCH_CLAUSE = re.compile(r"^rowid in \((select rowid from .+)\)$", re.DOTALL | re.IGNORECASE)
+"""Datasette's full-text clause; its subquery alone gives the matching rowids."""
+MASK_KEY = "ledger.facet_mask"
+
+
+class _Snapshot:
+    """A snapshot file's facet index, loaded once per process, and connections to read it."""
+
+    _loaded: dict[tuple, _Snapshot | None] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: str, index: FacetIndex):
+        self.path, self.index = path, index
+        self._local = threading.local()
+
+    @classmethod
+    def get(cls, path: str, table: str) -> _Snapshot | None:
+        stat = Path(path).stat()
+        key = (path, table, stat.st_mtime_ns, stat.st_size)
+        with cls._lock:
+            if key not in cls._loaded:
+                conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+                try:
+                    index = FacetIndex.load(conn, table)
+                finally:
+                    conn.close()
+                cls._loaded[key] = cls(path, index) if index is not None else None
+            return cls._loaded[key]
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's read-only connection (Datasette's bound result sizes do not fit a
+        million rowids)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True)
+            conn.create_function("escape_fts", 1, escape_fts)
+            self._local.conn = conn
+        return conn
+
+
+class NotCounted(Exception):
+    """The request's rows could not be found within the facet time limit."""
+
+
+def _mask(snapshot: _Snapshot, table: str, column_filters, other_clauses, limit_ms):
+    """The rows a request selects, as a mask (None: every row). Runs in a worker thread."""
+    index, conn = snapshot.index, snapshot.connection()
+    deadline = time.monotonic() + limit_ms / 1000
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        mask = None
+        for column, clause, params in column_filters:
+            if column in index.columns:
+                rows = index.value_mask(column, clause, params)
+            else:
+                sql = f"SELECT rowid FROM [{table}] WHERE {clause}"
+                rows = index.rowid_mask(rowids_where(conn, sql, params))
+            mask = rows if mask is None else mask & rows
+        for clause, params in other_clauses:
+            search = SEARCH_CLAUSE.match(clause.strip())
+            sql = search.group(1) if search else f"SELECT rowid FROM [{table}] WHERE {clause}"
+            rows = index.rowid_mask(rowids_where(conn, sql, params))
+            mask = rows if mask is None else mask & rows
+        return mask
+    except sqlite3.OperationalError as exc:
+        if "interrupted" in str(exc):
+            raise NotCounted from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
 
 
 class _Precomputed:
-    """Shared by both facet types: find stored counts for this request, if any."""
+    """Shared by both facet types: the mask of this request's rows, computed once."""
 
     date = False
+    live_class: type
 
-    async def _stored(self, column: str, limit: int) -> list[dict] | None:
+    async def _request_mask(self):
+        """(index, mask) for this request, or None when the index cannot answer it."""
         db = self.ds.get_database(self.database)
-        if db.is_mutable or not self.table or not await db.table_exists(COUNTS_TABLE):
+        if db.is_mutable or not self.table or db.path is None:
             return None
-        filter_column, filter_value = "", ""
-        pairs = self.get_querystring_pairs()
-        filters = [(k, v) for k, v in pairs if not k.startswith("_")]
-        if any(k.startswith("_") and k not in HARMLESS_ARGS for k, _ in pairs):
-            return None  # _search, _where, _through ...: count live
-        if len(filters) > 1:
+        snapshot = await asyncio.to_thread(_Snapshot.get, db.path, self.table)
+        if snapshot is None:
             return None
-        if filters:
-            filter_column, filter_value = filters[0]
-            filter_column = filter_column.removesuffix("__exact")
-            if "__" in filter_column:
-                return None
-        rows = await db.execute(
-            f"SELECT value, count, distinct_values FROM {COUNTS_TABLE} WHERE table_name = ? "
-            "AND column_name = ? AND kind = ? AND filter_column = ? AND filter_value = ? "
-            "ORDER BY count DESC, value LIMIT ?",
-            [
-                self.table,
-                column,
-                "date" if self.date else "column",
-                filter_column,
-                filter_value,
-                limit + 1,
-            ],
-        )
-        if not rows.rows:
-            covered = await db.execute(
-                f"SELECT 1 FROM {COUNTS_TABLE} WHERE table_name = ? AND column_name = ? AND "
-                "filter_column = ? LIMIT 1",
-                [self.table, column, filter_column],
-            )
-            return [] if covered.rows else None
-        if limit + 1 > STORED_TOP and rows.rows[0]["distinct_values"] > STORED_TOP:
-            return None  # more values asked for than were stored
-        return [dict(row) for row in rows.rows]
+        scope = self.request.scope
+        if MASK_KEY not in scope:  # the first facet of this request computes it for all
+            scope[MASK_KEY] = asyncio.ensure_future(self._compute_mask(snapshot))
+        try:
+            mask = await scope[MASK_KEY]
+        except NotCounted:
+            return snapshot, NotCounted
+        return snapshot, mask
 
-    async def _count_live(self, facet_class, source_and_config):
-        """Count one facet the way Datasette itself does, for requests not stored."""
-        live = facet_class(
+    async def _compute_mask(self, snapshot: _Snapshot):
+        units = self.ds.table_metadata(self.database, self.table).get("units", {})
+        column_filters = []
+        for key in self.request.args:
+            if key.startswith("_") and "__" not in key:
+                continue
+            for value in self.request.args.getlist(key):
+                filters = Filters([(key, value)], units)
+                clauses, params = filters.build_where_clauses(self.table)
+                ((column, _, _),) = filters.selections()
+                column_filters.extend((column, clause, params) for clause in clauses)
+        # Imported here, not at the top: importing datasette.plugins loads every plugin's entry
+        # point, ours included, and would register this package half-imported, without hooks.
+        from datasette.plugins import pm
+
+        other_clauses = []
+        for hook in pm.hook.filters_from_request(
+            request=self.request, table=self.table, database=self.database, datasette=self.ds
+        ):
+            arguments = await await_me_maybe(hook)
+            if arguments:
+                other_clauses.extend((c, arguments.params) for c in arguments.where_clauses)
+        return await asyncio.to_thread(
+            _mask,
+            snapshot,
+            self.table,
+            column_filters,
+            other_clauses,
+            self.ds.setting("facet_time_limit_ms"),
+        )
+
+    async def facet_results(self):
+        results, timed_out = [], []
+        size = self.get_facet_size()
+        answer = None
+        try:
+            answer = await self._request_mask()
+        except (sqlite3.Error, ValueError):
+            answer = None  # something only Datasette's own SQL can answer: count live
+        for source_and_config in self.get_configs():
+            config, source = source_and_config["config"], source_and_config["source"]
+            column = config.get("column") or config["simple"]
+            indexed = answer is not None and column in answer[0].index.columns
+            if indexed and (not self.date or answer[0].index.columns[column].dates is not None):
+                snapshot, mask = answer
+                if mask is NotCounted:
+                    found, late = [], [column]
+                else:
+                    counted = snapshot.index.counts(column, mask, size + 1, date=self.date)
+                    found, late = [await self._result(column, source, counted, size)], []
+            else:
+                found, late = await self._count_live(source_and_config)
+            results.extend(found)
+            for name in late:
+                timed_out.append(name)
+                results.append(self._not_counted(name, source))
+        return results, timed_out
+
+    async def _count_live(self, source_and_config):
+        """Count one facet the way Datasette itself does, for requests the index cannot answer."""
+        live = self.live_class(
             self.ds,
             self.request,
             self.database,
@@ -101,100 +201,121 @@ class _Precomputed:
         live.get_configs = lambda: [source_and_config]
         return await live.facet_results()
 
+    def _not_counted(self, column: str, source: str) -> dict:
+        return not_counted_entry(column, "date" if self.date else "column", source != "metadata")
+
+
+def not_counted_entry(column: str, kind: str, hideable: bool = False) -> dict:
+    """A facet that was asked for but not counted in time: present, empty, and saying so."""
+    return {
+        "name": column,
+        "type": kind,
+        "hideable": hideable,
+        "results": [],
+        "truncated": False,
+        "timed_out": True,
+    }
+
 
 class PrecomputedColumnFacet(_Precomputed, ColumnFacet):
     type = "precomputed"
+    live_class = ColumnFacet
 
-    async def facet_results(self):
-        results, timed_out = [], []
-        size = self.get_facet_size()
+    async def _result(self, column: str, source: str, counted: list[tuple], size: int) -> dict:
         pairs = self.get_querystring_pairs()
-        for source_and_config in self.get_configs():
-            config, source = source_and_config["config"], source_and_config["source"]
-            column = config.get("column") or config["simple"]
-            rows = await self._stored(column, size)
-            if rows is None:
-                found, late = await self._count_live(ColumnFacet, source_and_config)
-                results.extend(found)
-                timed_out.extend(late)
-                continue
-            values = [row["value"] for row in rows[:size]]
-            expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, values)
-            entries = []
-            for row in rows[:size]:
-                selected = (column, str(row["value"])) in pairs
-                toggle = (
-                    path_with_removed_args(self.request, {column: str(row["value"])})
-                    if selected
-                    else path_with_added_args(self.request, {column: row["value"]})
-                )
-                entries.append(
-                    {
-                        "value": row["value"],
-                        "label": expanded.get((column, row["value"]), row["value"]),
-                        "count": row["count"],
-                        "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
-                        "selected": selected,
-                    }
-                )
-            results.append(
+        values = [value for value, _ in counted[:size]]
+        expanded = await self.ds.expand_foreign_keys(self.database, self.table, column, values)
+        entries = []
+        for value, count in counted[:size]:
+            selected = (column, str(value)) in pairs
+            toggle = (
+                path_with_removed_args(self.request, {column: str(value)})
+                if selected
+                else path_with_added_args(self.request, {column: value})
+            )
+            entries.append(
                 {
-                    "name": column,
-                    "type": "column",
-                    "hideable": source != "metadata",
-                    "toggle_url": self.ds.urls.path(
-                        path_with_removed_args(self.request, {"_facet": column})
-                    ),
-                    "results": entries,
-                    "truncated": len(rows) > size,
+                    "value": value,
+                    "label": expanded.get((column, value), value),
+                    "count": count,
+                    "toggle_url": self.ds.absolute_url(self.request, self.ds.urls.path(toggle)),
+                    "selected": selected,
                 }
             )
-        return results, timed_out
+        return {
+            "name": column,
+            "type": "column",
+            "hideable": source != "metadata",
+            "toggle_url": self.ds.urls.path(
+                path_with_removed_args(self.request, {"_facet": column})
+            ),
+            "results": entries,
+            "truncated": len(counted) > size,
+        }
 
 
 class PrecomputedDateFacet(_Precomputed, DateFacet):
     type = "precomputed_date"
+    live_class = DateFacet
     date = True
 
-    async def facet_results(self):
-        results, timed_out = [], []
-        size = self.get_facet_size()
+    async def _result(self, column: str, source: str, counted: list[tuple], size: int) -> dict:
         args = dict(self.get_querystring_pairs())
-        for source_and_config in self.get_configs():
-            config, source = source_and_config["config"], source_and_config["source"]
-            column = config.get("column") or config["simple"]
-            rows = await self._stored(column, size)
-            if rows is None:
-                found, late = await self._count_live(DateFacet, source_and_config)
-                results.extend(found)
-                timed_out.extend(late)
-                continue
-            entries = []
-            for row in rows[:size]:
-                key = f"{column}__date"
-                selected = str(args.get(key)) == str(row["value"])
-                toggle = (
-                    path_with_removed_args(self.request, {key: str(row["value"])})
-                    if selected
-                    else path_with_added_args(self.request, {key: row["value"]})
-                )
-                entries.append(
-                    {
-                        "value": row["value"],
-                        "label": row["value"],
-                        "count": row["count"],
-                        "toggle_url": self.ds.absolute_url(self.request, toggle),
-                        "selected": selected,
-                    }
-                )
-            results.append(
+        key = f"{column}__date"
+        entries = []
+        for value, count in counted[:size]:
+            selected = str(args.get(key)) == str(value)
+            toggle = (
+                path_with_removed_args(self.request, {key: str(value)})
+                if selected
+                else path_with_added_args(self.request, {key: value})
+            )
+            entries.append(
                 {
-                    "name": column,
-                    "type": "date",
-                    "results": entries,
-                    "hideable": source != "metadata",
-                    "toggle_url": path_with_removed_args(self.request, {"_facet_date": column}),
-                    "truncated": len(rows) > size,
+                    "value": value,
+                    "label": value,
+                    "count": count,
+                    "toggle_url": self.ds.absolute_url(self.request, toggle),
+                    "selected": selected,
                 }
             )
-        return results, timed_out
+        return {
+            "name": column,
+            "type": "date",
+            "results": entries,
+            "hideable": source != "metadata",
+            "toggle_url": path_with_removed_args(self.request, {"_facet_date": column}),
+            "truncated": len(counted) > size,
+        }
+
+
+def requested_facets(datasette, database: str, table: str, args) -> dict[str, str]:
+    """The facets a table page was asked for (metadata and `_facet*` arguments): column → kind."""
+    wanted = {}
+    for facet in datasette.table_metadata(database, table).get("facets", []):
+        if isinstance(facet, str):
+            wanted.setdefault(facet, "column")
+        elif isinstance(facet, dict) and len(facet) == 1:
+            ((kind, column),) = facet.items()
+            if isinstance(column, str):
+                wanted.setdefault(column, "date" if "date" in kind else "column")
+    for key in args:
+        if key.startswith("_facet") and key != "_facet_size":
+            for column in args.getlist(key):
+                wanted.setdefault(column, "date" if "date" in key else "column")
+    return wanted
+
+
+async def render_json(datasette, request, args, data, view_name):
+    """Datasette's JSON, with every requested facet present and `facets_not_counted` listed."""
+    if isinstance(data, dict) and isinstance(data.get("facet_results"), dict) and data.get("table"):
+        results = data["facet_results"]
+        if not args.get("_nofacet") and args.get("_shape") not in ("array", "object"):
+            wanted = requested_facets(datasette, data["database"], data["table"], args)
+            for column, kind in wanted.items():
+                if column not in results:
+                    results[column] = not_counted_entry(column, kind)
+        data["facets_not_counted"] = [
+            name for name, facet in results.items() if facet.get("timed_out")
+        ]
+    return json_renderer(args, data, view_name)

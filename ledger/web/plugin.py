@@ -14,19 +14,30 @@ from datasette.utils import tilde_decode, urlsafe_components
 from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-from .. import actions
+from .. import actions, rules
 from ..errors import LedgerError
+from ..names import similar_names
 from ..queries import (
     claim_view,
     claims_over_time,
     competing_versions,
+    document_view,
     entity_view,
     place_view,
 )
 from ..vocabulary import RelationKind, Status
+from . import reading
 from .charts import stacked_bars
-from .facets import PrecomputedColumnFacet, PrecomputedDateFacet
-from .guard import LoginLimiter, guard
+from .facets import PrecomputedColumnFacet, PrecomputedDateFacet, render_json
+from .guard import (
+    LOGIN_ROUTE,
+    PASSWORD_TOOL_ROUTE,
+    bound_connection,
+    guard,
+    login_view,
+    password_tool_not_served,
+    trust_no_proxy,
+)
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
 STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
@@ -55,16 +66,17 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
-@hookimpl
+@hookimpl(trylast=True)  # the last wrapper applied is the outermost: before any other plugin's
 def asgi_wrapper(datasette):
-    limiter = LoginLimiter()  # one per server: failed logins counted across requests
-    return lambda app: guard(app, limiter)
+    trust_no_proxy()
+    return guard
 
 
 @hookimpl
 def prepare_connection(conn):
     # Readers wait for a fact-checker's commit instead of failing with "database is locked".
     conn.execute("PRAGMA busy_timeout = 5000")
+    bound_connection(conn)
 
 
 @hookimpl
@@ -73,8 +85,17 @@ def register_facet_classes():
 
 
 @hookimpl
+def register_output_renderer():
+    # Datasette's own JSON, plus the facets that were asked for but not counted in time.
+    return {"extension": "json", "render": render_json}
+
+
+@hookimpl
 def extra_css_urls(datasette):
-    return [datasette.urls.static_plugins(PLUGIN_NAME, "ledger.css")]
+    return [
+        datasette.urls.static_plugins(PLUGIN_NAME, "ledger.css"),
+        datasette.urls.static_plugins(PLUGIN_NAME, "reading.css"),
+    ]
 
 
 async def _may_change(datasette, database: str, actor: dict | None) -> bool:
@@ -90,7 +111,17 @@ def extra_template_vars(view_name, table, database, request, datasette):
         values = {
             "ledger_statuses": list(Status),
             "ledger_relation_kinds": list(RelationKind),
+            **reading.template_vars(),
         }
+        if view_name == "table" and table == "claims":
+            claims_db = datasette.get_database(database)
+            values["ledger_date_labels"] = lambda column: reading.date_labels(claims_db, column)
+
+            async def did_you_mean(query: str) -> list:
+                return await claims_db.execute_fn(lambda conn: similar_names(conn, query))
+
+            # called by the template only when a search finds (almost) nothing
+            values["ledger_did_you_mean"] = did_you_mean
         if view_name != "row" or table not in ROW_PAGES or request is None:
             return values
         row_id = tilde_decode(urlsafe_components(request.url_vars["pks"])[0])
@@ -114,6 +145,7 @@ ROW_PAGES = {
     "claims": ("claim", claim_view),
     "entities": ("entity_page", entity_view),
     "places": ("place_page", place_view),
+    "documents": ("document_page", document_view),
 }
 """Row pages the plugin extends: the template variable and the library view behind it."""
 
@@ -155,7 +187,12 @@ async def timeline_page(request, datasette):
     return Response.html(
         await datasette.render_template(
             "ledger_timeline.html",
-            {"data": data, "chart": stacked_bars(data), "database": database, "by": by},
+            {
+                "data": data,
+                "chart": stacked_bars(data, datasette.urls.table(database, "claims")),
+                "database": database,
+                "by": by,
+            },
             request=request,
         )
     )
@@ -184,6 +221,7 @@ async def claim_action(request, datasette):
         rationale = form.get("rationale", "")
         if action == "verify":
             evidence = (form.get("evidence") or "").split()
+            accept = (form.get("accept") or "").strip() or None
             call = (
                 actions.verify,
                 path,
@@ -192,6 +230,7 @@ async def claim_action(request, datasette):
                 actor_id,
                 rationale,
                 evidence,
+                accept,
             )
         else:
             change = actions.relate if action == "relate" else actions.unrelate
@@ -201,12 +240,21 @@ async def claim_action(request, datasette):
         datasette.add_message(request, f"Not recorded: {error}", datasette.ERROR)
     else:
         datasette.add_message(request, f"Recorded as journal entry {entry.seq}.", datasette.INFO)
+        for finding in entry.findings:  # what the rules say of the change: shown, not refused
+            datasette.add_message(request, rules.finding_line(finding), datasette.WARNING)
+        if entry.affected:
+            ids = ", ".join(claim["id"] for claim in entry.affected)
+            datasette.add_message(
+                request, f"Claims resting on this one, to look at again: {ids}.", datasette.WARNING
+            )
     return Response.redirect(datasette.urls.row(database, "claims", claim_id))
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # Datasette takes the first route that matches: ours, not the plugin's
 def register_routes():
     return [
+        (LOGIN_ROUTE, login_view()),
+        (PASSWORD_TOOL_ROUTE, password_tool_not_served),
         (r"^/-/questions$", questions_page),
         (r"^/-/timeline$", timeline_page),
         (
