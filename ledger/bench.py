@@ -4,13 +4,15 @@
    into the same schema with `executemany` and nothing else, then the same indexes and
    full-text index;
 2. `ledger audit` over the whole journal;
-3. the claims table page with every configured facet, through Datasette's own client, on the
-   public snapshot (and once on the live file, for comparison): median and p95, and whether
-   every configured facet is in `facet_results`;
-4. filtered pages (status=..., outlet_id=...) and ranked full-text search for a rare and a
-   common word;
+3. the matrix of what readers combine, on the public snapshot served as `datasette serve DIR`
+   serves it, through Datasette's own client: the claims page unfiltered, with one, two and
+   three filters, the busiest speaker, a date range, a rare-word and a common-word search and a
+   search plus a filter — median, p95, and whether every configured facet was counted; the
+   same requests on the live file, for comparison;
+4. ranked full-text search (`search_claims`, bm25) for a rare and a common word;
 5. a claim page with its relations and history;
-6. peak memory (maximum resident set) of the build, at N and at N/4.
+6. peak memory (maximum resident set) of the build, at N and at N/4; the extra disk and memory
+   the snapshot's facet index and covering indexes take.
 
 Every figure is measured in this run, on this machine; ratios compare runs on the same data.
 """
@@ -18,7 +20,6 @@ Every figure is measured in this run, on this machine; ratios compare runs on th
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import platform
 import sqlite3
@@ -33,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from . import journal, synth
+from .publish import SETTINGS as SNAPSHOT_SETTINGS
 from .publish import facet_config, publish
 
 
@@ -53,41 +55,25 @@ def _timed_child(code: str) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss * 1024
 
 
-def _build(records: Path, db: Path, rows: Path | None = None) -> tuple[float, int, float]:
-    """Wall time and peak memory of a build, and the time it spent recording rows."""
+def _build(records: Path, db: Path, rows: Path | None = None) -> tuple[float, int, float, int]:
+    """Wall time and peak memory of a build, the time it spent recording rows, and the peak
+    memory of its validating process."""
     rows_arg = f", rows_out={str(rows)!r}" if rows else ""
-    seconds_file = db.with_suffix(".rows-seconds")
+    report_file = db.with_suffix(".report")
     elapsed, memory = _timed_child(
         "from ledger.bulk import build_from_records; "
         f"r = build_from_records({str(records)!r}, {str(db)!r}{rows_arg}); "
-        f"open({str(seconds_file)!r}, 'w').write(str(r.rows_out_seconds))"
+        f"open({str(report_file)!r}, 'w')"
+        ".write(f'{r.rows_out_seconds} {r.validating_peak_bytes}')"
     )
-    recording = float(seconds_file.read_text())
-    seconds_file.unlink()
-    return elapsed, memory, recording
+    recording, validating = report_file.read_text().split()
+    report_file.unlink()
+    return elapsed, memory, float(recording), int(validating)
 
 
 def _floor(rows: Path, db: Path) -> tuple[float, int]:
     return _timed_child(
         f"from ledger.bulk import insert_rows; insert_rows({str(rows)!r}, {str(db)!r})"
-    )
-
-
-def _datasette(
-    db: Path,
-    metadata: dict,
-    immutable: bool,
-    inspect: dict | None = None,
-    settings: dict | None = None,
-):
-    from datasette.app import Datasette
-
-    return Datasette(
-        files=[] if immutable else [str(db)],
-        immutables=[str(db)] if immutable else [],
-        inspect_data=inspect,
-        metadata=metadata,
-        settings=settings,
     )
 
 
@@ -111,27 +97,52 @@ async def _time_page(ds, path: str, runs: int) -> dict:
     return result, payload
 
 
-async def _pages(
-    ds, facets: list[str], runs: int, common_word: str, rare_word: str, outlet: str, claim: str
-) -> dict:
+MATRIX = {
+    "unfiltered": ("unfiltered", ""),
+    "one_filter": ("one filter (outlet)", "outlet_id={outlet}"),
+    "two_filters": ("two filters (status, kind)", "status=contested&kind=event"),
+    "three_filters": (
+        "three filters (anonymous, status, kind)",
+        "anonymous=1&status=unverified&kind=assessment",
+    ),
+    "busiest_speaker": ("the busiest speaker", "speaker_id={speaker}"),
+    "date_range": (
+        "a date range (half a year)",
+        "said_on_earliest__gte=2019-01-01&said_on_earliest__lt=2019-07-01",
+    ),
+    "search_rare": ("a rare-word search", "_search={rare}"),
+    "search_common": ("a common-word search (a third of claims)", "_search={common}"),
+    "search_and_filter": ("a common-word search and a filter", "_search={common}&status=false"),
+}
+"""The claims page requests readers combine: key → (label, query string)."""
+
+
+async def _matrix(ds, facets: list[str], runs: int, words: dict) -> dict:
     results = {}
-    # Warm up once, as a server that has been up a while would be.
-    await ds.client.get("/ledger/claims.json")
-    page, payload = await _time_page(ds, "/ledger/claims.json", runs)
-    present = set(payload.get("facet_results", {}))
-    page["facets_present"] = sorted(present)
-    page["all_facets_present"] = set(facets) <= present
-    page["facets_timed_out"] = payload.get("facets_timed_out", [])
-    results["claims_json"] = page
+    await ds.client.get("/ledger/claims.json")  # warm up once, as a server up a while would be
+    for key, (label, query) in MATRIX.items():
+        page, payload = await _time_page(ds, f"/ledger/claims.json?{query.format(**words)}", runs)
+        counted = {
+            name
+            for name, facet in payload.get("facet_results", {}).items()
+            if not facet.get("timed_out")
+        }
+        page["label"] = label
+        page["rows_count"] = payload.get("filtered_table_rows_count")
+        page["facets_not_counted"] = sorted(set(facets) - counted)
+        page["all_facets_present"] = not page["facets_not_counted"]
+        results[key] = page
+    return results
+
+
+async def _pages(ds, facets: list[str], runs: int, words: dict, claim: str) -> dict:
+    results = {"matrix": await _matrix(ds, facets, runs, words)}
     results["claims_html"], _ = await _time_page(ds, "/ledger/claims", runs)
-    for name, path in (
-        ("filtered_status", "/ledger/claims.json?status=false"),
-        ("filtered_outlet", f"/ledger/claims.json?outlet_id={outlet}"),
+    for name, word in (
+        ("ranked_rare", words["rare"]),
+        ("ranked_common", words["common"]),
+        ("ranked_two_common", words["two_common"]),
     ):
-        page, payload = await _time_page(ds, path, runs)
-        page["all_facets_present"] = set(facets) <= set(payload.get("facet_results", {}))
-        results[name] = page
-    for name, word in (("search_rare", rare_word), ("search_common", common_word)):
         page, payload = await _time_page(
             ds, f"/ledger/search_claims.json?q={word}&_shape=objects", runs
         )
@@ -141,6 +152,34 @@ async def _pages(
     return results
 
 
+def _snapshot_cost(snapshot: Path, live_db: Path) -> dict:
+    """Disk the snapshot adds over the live file (facet index, covering indexes), and the
+    memory the loaded facet index holds."""
+    from .facet_index import INDEX_TABLE, FacetIndex
+
+    conn = sqlite3.connect(f"file:{snapshot / 'ledger.db'}?immutable=1", uri=True)
+    sizes = dict(
+        conn.execute(
+            "SELECT name, sum(pgsize) FROM dbstat WHERE name = ? OR name LIKE 'claims_%_covering' "
+            "GROUP BY name",
+            (INDEX_TABLE,),
+        ).fetchall()
+    )
+    index = FacetIndex.load(conn, "claims")
+    conn.close()
+    memory = index.rowids.nbytes + sum(
+        column.codes.nbytes + (column.date_codes.nbytes if column.date_codes is not None else 0)
+        for column in index.columns.values()
+    )
+    return {
+        "facet_index_mb": round(sizes.pop(INDEX_TABLE, 0) / 2**20, 1),
+        "covering_indexes_mb": round(sum(sizes.values()) / 2**20, 1),
+        "snapshot_file_mb": round((snapshot / "ledger.db").stat().st_size / 2**20),
+        "live_file_mb": round(live_db.stat().st_size / 2**20),
+        "facet_index_memory_mb": round(memory / 2**20, 1),
+    }
+
+
 def run(
     claims: int,
     seed: int,
@@ -148,6 +187,7 @@ def run(
     runs: int = 20,
     metadata_path: Path = Path("metadata.yml"),
     progress=print,
+    build_runs: int = 1,
 ) -> dict:
     """Measure everything on a synthetic ledger of ``claims`` claims; return the figures."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -171,22 +211,30 @@ def run(
     figures["records"] = synth.write(records, claims, seed)
     figures["synth_seconds"] = round(time.perf_counter() - began, 2)
 
-    progress("build with validation")
-    build_wall, build_memory, recording = _build(records, db, rows)
-    build_seconds = build_wall - recording  # recording the rows for the floor is not building
-    progress("floor: the same rows, executemany only")
-    floor_seconds, _ = _floor(rows, floor_db)
+    ratios, seconds = [], []
+    for attempt in range(build_runs):
+        progress(f"build with validation ({attempt + 1} of {build_runs})")
+        build_wall, build_memory, recording, validating_memory = _build(records, db, rows)
+        build_seconds = build_wall - recording  # recording rows for the floor is not building
+        progress("floor: the same rows, executemany only")
+        floor_seconds, _ = _floor(rows, floor_db)
+        ratios.append(round(build_seconds / floor_seconds, 2))
+        seconds.append((round(build_seconds, 1), round(floor_seconds, 1)))
     quarter = workdir / f"synth-{claims // 4}.tsv"
     synth.write(quarter, claims // 4, seed)
-    _, quarter_memory, _ = _build(quarter, workdir / "quarter.db")
+    _, quarter_memory, _, quarter_validating = _build(quarter, workdir / "quarter.db")
     figures["build"] = {
         "seconds": round(build_seconds, 2),
         "rows_recording_seconds_excluded": round(recording, 2),
         "floor_seconds": round(floor_seconds, 2),
-        "ratio_to_floor": round(build_seconds / floor_seconds, 2),
+        "ratio_to_floor": statistics.median(ratios),
+        "ratios_of_each_run": ratios,
+        "build_and_floor_seconds_of_each_run": seconds,
         "claims_per_second": round(claims / build_seconds),
         "peak_memory_mb": round(build_memory / 2**20),
         "peak_memory_mb_at_quarter": round(quarter_memory / 2**20),
+        "validating_process_peak_memory_mb": round(validating_memory / 2**20),
+        "validating_process_peak_memory_mb_at_quarter": round(quarter_validating / 2**20),
     }
     for path in (rows, floor_db, quarter, workdir / "quarter.db"):
         path.unlink(missing_ok=True)
@@ -206,9 +254,12 @@ def run(
         "entries": report.entries,
         "ok": report.ok,
     }
-    outlet = conn.execute(
-        "SELECT outlet_id FROM claims GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
-    ).fetchone()[0]
+    outlet, speaker = (
+        conn.execute(
+            f"SELECT {c} FROM claims GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()[0]
+        for c in ("outlet_id", "speaker_id")
+    )
     claim = conn.execute(
         "SELECT claim_id FROM relations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
     ).fetchone()[0]
@@ -220,42 +271,28 @@ def run(
     publish(db, snapshot, metadata_path)
     figures["publish_seconds"] = round(time.perf_counter() - began, 2)
 
+    figures["snapshot_cost"] = _snapshot_cost(snapshot, db)
     columns, dates = facet_config(metadata)
     facets = columns + dates
-    snap_metadata = yaml.safe_load((snapshot / "metadata.yml").read_text())
-    inspect = json.loads((snapshot / "inspect-data.json").read_text())
-    settings = json.loads((snapshot / "settings.json").read_text())
-    progress("Datasette pages on the snapshot")
-    ds = _datasette(
-        snapshot / "ledger.db", snap_metadata, immutable=True, inspect=inspect, settings=settings
-    )
-    figures["snapshot"] = _run(
-        _pages(ds, facets, runs, common_word="regime", rare_word="4321", outlet=outlet, claim=claim)
-    )
-    progress("the claims page on the live file (same settings), for comparison")
-    live = _datasette(db, metadata, immutable=False, settings=settings)
-    figures["live_claims_json"], payload = _run(
-        _time_page(live, "/ledger/claims.json", max(3, runs // 5))
-    )
-    figures["live_claims_json"]["all_facets_present"] = set(facets) <= set(
-        payload.get("facet_results", {})
-    )
+    words = {
+        "outlet": outlet,
+        "speaker": speaker,
+        "common": "regime",
+        "rare": "4321",
+        "two_common": "cells+attacks",
+    }
+    progress("Datasette pages on the snapshot, served as `datasette serve DIR` serves it")
+    from datasette.app import Datasette
+
+    figures["snapshot"] = _run(_pages(Datasette(config_dir=snapshot), facets, runs, words, claim))
+    progress("the same requests on the live file (mutable, facets counted by SQL)")
+    live = Datasette([str(db)], metadata=metadata, settings=SNAPSHOT_SETTINGS)
+    figures["live"] = _run(_matrix(live, facets, max(3, runs // 5), words))
     return figures
 
 
 def default_workdir() -> Path:
     return Path(tempfile.gettempdir()) / "ledger-bench"
-
-
-PAGE_LABELS = {
-    "claims_html": "snapshot: claims page, all facets (HTML)",
-    "claims_json": "snapshot: claims page, all facets (JSON)",
-    "filtered_status": "snapshot: status=false (JSON)",
-    "filtered_outlet": "snapshot: outlet_id=<largest outlet> (JSON)",
-    "search_rare": "snapshot: ranked search, rare word",
-    "search_common": "snapshot: ranked search, common word",
-    "claim_page": "snapshot: claim page (HTML)",
-}
 
 
 def table(figures: dict):
@@ -268,12 +305,21 @@ def table(figures: dict):
     out.add_column("measure")
     out.add_column("figure", justify="right")
     b = figures["build"]
-    out.add_row("build with validation", f"{b['seconds']} s ({b['claims_per_second']:,}/s)")
-    out.add_row("floor: same rows, executemany only", f"{b['floor_seconds']} s")
-    out.add_row("build / floor", f"{b['ratio_to_floor']}x")
     out.add_row(
-        "build peak memory, N/4 then N",
-        f"{b['peak_memory_mb_at_quarter']} MB, {b['peak_memory_mb']} MB",
+        "build with validation, then floor (same rows, executemany only), each run",
+        "; ".join(
+            f"{build} s, {floor} s" for build, floor in b["build_and_floor_seconds_of_each_run"]
+        ),
+    )
+    out.add_row(
+        "build / floor (median of runs)",
+        f"{b['ratio_to_floor']}x (runs: {', '.join(map(str, b['ratios_of_each_run']))})",
+    )
+    out.add_row(
+        "build peak memory, N/4 then N: inserting, validating process",
+        f"{b['peak_memory_mb_at_quarter']} MB, {b['peak_memory_mb']} MB; "
+        f"{b['validating_process_peak_memory_mb_at_quarter']} MB, "
+        f"{b['validating_process_peak_memory_mb']} MB",
     )
     a = figures["audit"]
     out.add_row(
@@ -281,16 +327,28 @@ def table(figures: dict):
         f"{a['seconds']} s, again {a['seconds_warm']} s ({'ok' if a['ok'] else 'FAILED'})",
     )
     out.add_row("publish the snapshot", f"{figures['publish_seconds']} s")
-    for key, label in PAGE_LABELS.items():
-        page = figures["snapshot"][key]
-        extra = ""
-        if "all_facets_present" in page:
-            extra = ", all facets" if page["all_facets_present"] else ", FACETS MISSING"
-        out.add_row(label, f"{page['median_ms']} ms median, {page['p95_ms']} ms p95{extra}")
-    live = figures["live_claims_json"]
+    c = figures["snapshot_cost"]
     out.add_row(
-        "live file: claims page (JSON)",
-        f"{live['median_ms']} ms median"
-        + (", all facets" if live["all_facets_present"] else ", FACETS MISSING"),
+        "snapshot extra disk: facet index, covering indexes",
+        f"{c['facet_index_mb']} MB, {c['covering_indexes_mb']} MB",
     )
+    out.add_row("snapshot extra memory: facet index", f"{c['facet_index_memory_mb']} MB")
+    for place in ("snapshot", "live"):
+        matrix = figures[place]["matrix"] if place == "snapshot" else figures[place]
+        for page in matrix.values():
+            missing = page["facets_not_counted"]
+            out.add_row(
+                f"{place}: {page['label']}",
+                f"{page['median_ms']} ms median, {page['p95_ms']} ms p95, "
+                + ("every facet" if not missing else f"NOT COUNTED: {', '.join(missing)}"),
+            )
+    for key, label in (
+        ("claims_html", "snapshot: claims page (HTML)"),
+        ("ranked_rare", "snapshot: ranked search, rare word"),
+        ("ranked_common", "snapshot: ranked search, common word"),
+        ("ranked_two_common", "snapshot: ranked search, two common words"),
+        ("claim_page", "snapshot: claim page (HTML)"),
+    ):
+        page = figures["snapshot"][key]
+        out.add_row(label, f"{page['median_ms']} ms median, {page['p95_ms']} ms p95")
     return out

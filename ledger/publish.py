@@ -2,9 +2,11 @@
 
 `ledger publish DIR` writes a Datasette configuration directory:
 
-    DIR/ledger.db           a consistent copy (VACUUM INTO), with facet counts and indexes
-    DIR/inspect-data.json   Datasette's precomputed table counts (makes the file immutable)
-    DIR/metadata.yml        the project's metadata, facets switched to the precomputed ones,
+    DIR/ledger.db           a consistent copy (VACUUM INTO), with the facet index
+                            (`ledger.facet_index`) and covering indexes for filtered pages
+    DIR/inspect-data.json   Datasette's precomputed table counts; its `file` is the bare file
+                            name, which makes `datasette serve DIR` open the copy immutable
+    DIR/metadata.yml        the project's metadata, facets switched to the indexed ones,
                             without the fact-checkers' logins
     DIR/settings.json       settings for many readers (no facet suggestions)
 
@@ -24,11 +26,12 @@ from pathlib import Path
 
 import yaml
 
+from . import facet_index, ranked_search
 from .errors import LedgerError
-from .web.facets import COUNTS_TABLE, STORED_TOP
+from .store import connect
 
-FILTER_LIMIT = 1000
-"""Facet columns with at most this many values get counts under each of their values."""
+TABLE = "claims"
+SORT_COLUMN = "said_on_earliest"
 
 SETTINGS = {
     "suggest_facets": False,  # suggestions re-scan every column on every page view
@@ -36,6 +39,20 @@ SETTINGS = {
     "default_cache_ttl": 3600,
     "num_sql_threads": 4,
 }
+
+
+PROJECT_METADATA = Path(__file__).resolve().parent.parent / "metadata.yml"
+"""The project's own metadata, beside the package in a clone (`pip install -e .`)."""
+
+
+def find_metadata(path: Path | None) -> Path:
+    """The Datasette metadata to use: ``path`` when given; else ./metadata.yml, else the
+    project's own, so the commands that need it work from any directory."""
+    candidates = [Path(path)] if path is not None else [Path("metadata.yml"), PROJECT_METADATA]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise LedgerError(f"{candidates[0]}: metadata file not found (use --metadata)")
 
 
 def facet_config(metadata: dict, table: str = "claims") -> tuple[list[str], list[str]]:
@@ -54,10 +71,14 @@ def facet_config(metadata: dict, table: str = "claims") -> tuple[list[str], list
 def publish(db_path: Path, out_dir: Path, metadata_path: Path) -> dict:
     """Write the snapshot directory; return what it holds."""
     db_path, out_dir = Path(db_path), Path(out_dir)
-    if not db_path.exists():
-        raise LedgerError(f"{db_path}: no ledger database here; run `ledger build` first")
-    metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
-    columns, dates = facet_config(metadata)
+    connect(db_path).conn.close()  # refuses anything that is not a ledger, in one sentence
+    try:
+        metadata = yaml.safe_load(Path(metadata_path).read_text(encoding="utf-8"))
+        columns, dates = facet_config(metadata)
+    except (OSError, ValueError, yaml.YAMLError, AttributeError, KeyError, TypeError) as exc:
+        raise LedgerError(
+            f"{metadata_path}: not the ledger's Datasette metadata ({type(exc).__name__}: {exc})"
+        ) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "ledger.db"
     building = out_dir / ".ledger.db.publishing"
@@ -68,7 +89,8 @@ def publish(db_path: Path, out_dir: Path, metadata_path: Path) -> dict:
     finally:
         source.close()
     try:
-        counts = _prepare(building, columns, dates)
+        search = metadata["databases"]["ledger"].get("queries", {}).get("search_claims", {})
+        values = _prepare(building, columns, dates, search.get("sql"))
         os.replace(building, target)
     finally:
         building.unlink(missing_ok=True)
@@ -86,64 +108,65 @@ def publish(db_path: Path, out_dir: Path, metadata_path: Path) -> dict:
         check=True,
         capture_output=True,
     )
+    _without_paths(inspect_file)
     (out_dir / "metadata.yml").write_text(
         yaml.safe_dump(snapshot_metadata(metadata), sort_keys=False, allow_unicode=True),
         encoding="utf-8",
     )
     (out_dir / "settings.json").write_text(json.dumps(SETTINGS, indent=2) + "\n")
-    return {"dir": str(out_dir), "database": str(target), "facet_counts": counts}
+    return {"dir": str(out_dir), "database": str(target), "facet_values": values}
 
 
-def _prepare(path: Path, columns: list[str], dates: list[str]) -> int:
+def _without_paths(inspect_file: Path) -> None:
+    """Store each database's bare file name, not the publishing machine's path: Datasette's
+    configuration-directory mode opens a file immutable only when its name matches."""
+    data = json.loads(inspect_file.read_text(encoding="utf-8"))
+    for database in data.values():
+        database["file"] = Path(database["file"]).name
+    inspect_file.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _prepare(path: Path, columns: list[str], dates: list[str], search_sql: str | None) -> int:
+    """Add the facet index, covering indexes and stored rankings of common words (for the
+    ranked search ``search_sql``); return how many facet values the index codes."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     try:
         conn.execute("BEGIN")
-        # The page sorts by said_on_earliest: with the filter column first, a filtered page
-        # reads its first rows straight from the index.
-        for column in columns:
+        # Every filter on a facet column reads one of these and never the table: each leads
+        # with its column, then the sort column (a filtered page's first rows come in order),
+        # then every other facet column (further filters and the count are read from it).
+        facet_columns = list(dict.fromkeys(columns + dates + [SORT_COLUMN]))
+        for (name,) in conn.execute(
+            f"SELECT name FROM pragma_index_list('{TABLE}') WHERE origin = 'c'"
+        ).fetchall():  # the build's index on a facet column is superseded by its covering one
+            (first,) = conn.execute(
+                f"SELECT name FROM pragma_index_info('{name}') WHERE seqno = 0"
+            ).fetchone()
+            if first in facet_columns:
+                conn.execute(f"DROP INDEX [{name}]")
+        for column in facet_columns:
+            rest = [c for c in facet_columns if c not in (column, SORT_COLUMN)]
+            leading = [column] if column == SORT_COLUMN else [column, SORT_COLUMN]
             conn.execute(
-                f"CREATE INDEX IF NOT EXISTS claims_{column}_said ON claims "
-                f"({column}, said_on_earliest)"
+                f"CREATE INDEX claims_{column}_covering ON {TABLE} ({', '.join(leading + rest)})"
             )
-        conn.execute(f"""CREATE TABLE {COUNTS_TABLE} (
-            table_name TEXT, column_name TEXT, kind TEXT, filter_column TEXT,
-            filter_value TEXT, value, count INTEGER, distinct_values INTEGER)""")
-        filters = [""] + [
-            c
-            for c in columns
-            if conn.execute(f"SELECT count(DISTINCT {c}) FROM claims").fetchone()[0] <= FILTER_LIMIT
-        ]
-        facets = [(c, "column", c) for c in columns] + [(c, "date", f"date({c})") for c in dates]
-        for filter_column in filters:
-            group = f"CAST({filter_column} AS TEXT)" if filter_column else "''"
-            for column, kind, expression in facets:
-                conn.execute(
-                    f"""
-                    INSERT INTO {COUNTS_TABLE}
-                    SELECT 'claims', ?, ?, ?, fv, value, n, d FROM (
-                      SELECT {group} AS fv, {expression} AS value, count(*) AS n,
-                             count(*) OVER (PARTITION BY {group}) AS d,
-                             row_number() OVER (PARTITION BY {group}
-                                                ORDER BY count(*) DESC, {expression}) AS r
-                        FROM claims WHERE {expression} IS NOT NULL
-                       GROUP BY fv, value)
-                    WHERE r <= {STORED_TOP}""",
-                    (column, kind, filter_column),
-                )
-        conn.execute(
-            f"CREATE INDEX {COUNTS_TABLE}_lookup ON {COUNTS_TABLE} "
-            "(table_name, column_name, filter_column, filter_value, count DESC)"
-        )
+        facet_index.build(conn, TABLE, columns, dates)
+        if search_sql:
+            ranked_search.build(conn, search_sql)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
         conn.execute("PRAGMA journal_mode = DELETE")
-        return conn.execute(f"SELECT count(*) FROM {COUNTS_TABLE}").fetchone()[0]
+        return sum(
+            len(json.loads(values))
+            for (values,) in conn.execute(f"SELECT value_list FROM {facet_index.INDEX_TABLE}")
+            if values
+        )
     finally:
         conn.close()
 
 
 def snapshot_metadata(metadata: dict) -> dict:
-    """The live metadata, for a read-only replica: precomputed facets, no logins."""
+    """The live metadata, for a read-only replica: indexed facets, no logins."""
     metadata = json.loads(json.dumps(metadata))
     metadata.get("plugins", {}).pop("datasette-auth-passwords", None)
     if not metadata.get("plugins"):
@@ -157,19 +180,39 @@ def snapshot_metadata(metadata: dict) -> dict:
             ((kind, column),) = facet.items()
             facets.append({"precomputed_date" if kind == "date" else "precomputed": column})
     tables["claims"]["facets"] = facets
-    tables[COUNTS_TABLE] = {
-        "description": "Facet counts of this snapshot, computed when it was published.",
+    tables[facet_index.INDEX_TABLE] = {
+        "description": "Each facet column's values and every claim's code for its value, "
+        "computed when the snapshot was published; the facets are counted from it.",
         "hidden": True,
         "columns": {
             "table_name": "The table faceted.",
-            "column_name": "The facet column.",
-            "kind": "column or date.",
-            "filter_column": "The filter applied, if any.",
-            "filter_value": "The filter's value.",
-            "value": "A facet value.",
-            "count": "Rows with that value.",
-            "distinct_values": "How many values the facet has under this filter.",
+            "column_name": "The facet column (empty: the table's rowids, in order).",
+            "declared_type": "The column's declared SQLite type.",
+            "value_list": "The column's distinct values, in SQLite's order, as JSON.",
+            "codes": "Each row's position in value_list, one small integer per row.",
+            "date_list": "For a date facet, the distinct days of the values, as JSON.",
+            "date_codes": "For a date facet, each value's position in date_list.",
         },
+    }
+    queries = metadata["databases"]["ledger"].get("queries", {})
+    if "search_claims" in queries:
+        queries["search_claims"]["sql"] = ranked_search.snapshot_sql(
+            queries["search_claims"]["sql"]
+        )
+    tables[ranked_search.TOP_TABLE] = {
+        "description": "The best claims for each common single-word search, ranked by bm25 "
+        "when the snapshot was published.",
+        "hidden": True,
+        "columns": {
+            "term_id": "The word's row in search_terms.",
+            "position": "Rank, 0 the best match.",
+            "claim_rowid": "The claim's rowid.",
+        },
+    }
+    tables[ranked_search.TERMS_TABLE] = {
+        "description": "One spelling of each word whose best matches are in search_top.",
+        "hidden": True,
+        "columns": {"word": "A word, as written in some claim."},
     }
     metadata["description_html"] = metadata.get("description_html", "") + (
         "\n<p><em>A published snapshot: read-only, cut from the fact-checkers' ledger.</em></p>"

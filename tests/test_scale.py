@@ -191,6 +191,8 @@ def test_snapshot_as_a_configuration_directory(snapshot):
                 time.sleep(0.1)
         assert response.status_code == 200
         assert response.json()["filtered_table_rows_count"] == 3000
+        databases = httpx.get(f"http://127.0.0.1:{port}/-/databases.json").json()
+        assert [d["is_mutable"] for d in databases if d["name"] == "ledger"] == [False]
     finally:
         process.terminate()
         process.wait()
@@ -218,7 +220,19 @@ def test_bench_command_runs_end_to_end(tmp_path):
     assert result.exit_code == 0, result.output
     figures = json.loads(out.read_text())
     assert figures["audit"]["ok"]
-    assert figures["snapshot"]["claims_json"]["all_facets_present"]
+    matrix = figures["snapshot"]["matrix"]
+    assert set(matrix) == {
+        "unfiltered",
+        "one_filter",
+        "two_filters",
+        "three_filters",
+        "busiest_speaker",
+        "date_range",
+        "search_rare",
+        "search_common",
+        "search_and_filter",
+    }
+    assert all(page["all_facets_present"] for page in matrix.values()), matrix
     assert figures["build"]["ratio_to_floor"] > 0
 
 
