@@ -3,23 +3,35 @@
 `add_document` archives a text under seeds/documents/ with its sha256 and writes the
 document's YAML; `write_draft` fills that YAML with the extractor's proposals (status
 unverified, marked as drafted by the tool) and new speakers, for a person to edit. Both check
-the result by loading the seeds and leave nothing behind when it does not load.
+the result by loading the seeds with the new files in memory, and write nothing when it does
+not load.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from pathlib import Path
 
 import yaml
 
 from . import __version__
-from .errors import LedgerError, SeedErrors, display_path
+from .drafting import (
+    ACCUSATION_VERBS,
+    DENIAL_VERBS,
+    Gazetteer,
+    content_text,
+    guess_kind,
+    restate,
+    trusted_speaker,
+)
+from .errors import LedgerError, display_path
 from .extract import Directory, Proposal, extract
-from .models import edtf_bounds, slugify
-from .seeds import load_seeds
-from .suggest import extract_numbers
+from .models import SLUG_PATTERN, edtf_bounds, slugify
+from .nlp import pipeline
+from .seeds import add_to_seeds, load_seeds
 
 DRAFTED_BY = f"ledger extract {__version__}"
 
@@ -36,10 +48,12 @@ def add_document(
 ) -> Path:
     """Archive ``source`` as a seed document; return the YAML file written."""
     seeds_dir, source = Path(seeds_dir), Path(source)
-    try:
-        raw = source.read_bytes()
-    except OSError as exc:
-        raise LedgerError(f"{display_path(source)}: cannot read ({exc.strerror})") from None
+    if doc_id is not None and not re.fullmatch(SLUG_PATTERN, doc_id):
+        raise LedgerError(
+            f"document id {doc_id!r} is not a plain id: use lower-case letters, digits and "
+            "single hyphens (it names the files under documents/)"
+        )
+    raw = _read_article(source)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -83,76 +97,105 @@ def add_document(
         "verbatim for fact-checking. All rights remain with the publisher.",
     }
     header = {k: v for k, v in header.items() if v not in (None, [])}
-    written = []
-    try:
-        text_path.write_bytes(raw)
-        written.append(text_path)
-        yaml_path.write_text(_dump(header) + "\nclaims: []\n", encoding="utf-8")
-        written.append(yaml_path)
-        load_seeds(seeds_dir)
-    except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    document = (_dump(header) + "\nclaims: []\n").encode("utf-8")
+    add_to_seeds(seeds_dir, {text_path: raw, yaml_path: document})
     return yaml_path
 
 
-def guess_kind(proposal: Proposal) -> str:
-    cue = (proposal.cue.text if proposal.cue else "").lower()
-    if cue.startswith(("denied", "denies", "dismissed")):
-        return "denial"
-    if cue.startswith(("accused", "accuses")):
-        return "accusation"
-    if extract_numbers(proposal.content.text):
-        return "figure"
-    return "assessment"
+MAX_ARTICLE_BYTES = 200_000
+"""A larger file is not one article (a long report is 50 KB of text). The public site serves
+no value over 250,000 bytes (`web.guard.VALUE_MAX`), so an archived text must stay below it."""
+
+
+def _read_article(source: Path) -> bytes:
+    """The bytes of an article file: a regular file of at most MAX_ARTICLE_BYTES."""
+    name = display_path(source)
+    try:
+        # Non-blocking, and checked on the open file: opening a FIFO would wait for a writer,
+        # and reading a device such as /dev/zero would never end.
+        with open(os.open(source, os.O_RDONLY | os.O_NONBLOCK), "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise LedgerError(f"{name}: not a regular file")
+            raw = handle.read(MAX_ARTICLE_BYTES + 1)
+    except OSError as exc:
+        raise LedgerError(f"{name}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_ARTICLE_BYTES:
+        raise LedgerError(
+            f"{name}: larger than {MAX_ARTICLE_BYTES // 1000} KB, too large for one article"
+        )
+    return raw
 
 
 def draft(
-    proposals: list[Proposal], doc_id: str, outlet: str, known: set[str]
+    proposals: list[Proposal], document: dict, known: set[str], gazetteer: Gazetteer
 ) -> tuple[list[dict], list[dict]]:
-    """Claims and new entities for a document's YAML, from the extractor's proposals."""
+    """Claims and new speakers for a document's YAML, from the extractor's proposals.
+
+    Each claim restates the content, takes its kind from verb and content, its ``said_on``
+    from the document's date, the gazetteer's places and the known entities it names. A
+    speaker the extractor cannot stand behind is not invented: the outlet stands in, noted.
+    """
+    doc_id, outlet = document["id"], document["outlet"]
     claims, entities, ids = [], {}, set()
-    for proposal in proposals:
-        speaker = proposal.speaker_entity
-        label = proposal.source.text if proposal.source else None
-        note = None
-        if speaker is None and proposal.speaker_name:
+    kept = [p for p in proposals if p.clausal or p.verb in DENIAL_VERBS | ACCUSATION_VERBS]
+    docs = pipeline().pipe(content_text(p) for p in kept)
+    for proposal, doc in zip(kept, docs, strict=True):
+        speaker, note = proposal.speaker_entity, None
+        label = proposal.speaker_name or (proposal.source.text if proposal.source else None)
+        if speaker is None and trusted_speaker(proposal):
             speaker = slugify(proposal.speaker_name)[:60]
             if speaker not in known and speaker not in entities:
-                entity = {
-                    "id": speaker,
-                    "name": proposal.speaker_name,
-                    "kind": "anonymous" if proposal.anonymous else "person",
-                }
-                if proposal.anonymous:
-                    entity["description"] = proposal.speaker_name
-                    entity["anonymity_reason"] = (
-                        proposal.anonymity_reason or "No reason given in the report."
-                    )
-                entity["note"] = f"Drafted by {DRAFTED_BY}: check the name and kind."
-                entities[speaker] = entity
+                entities[speaker] = _new_speaker(speaker, proposal)
         if speaker is None:
-            speaker, note = outlet, "Drafted: no source found, so the outlet is the speaker; check."
+            printed = f" (printed as “{proposal.source.text}”)" if proposal.source else ""
+            speaker, label = outlet, label or outlet
+            note = (
+                f"Drafted: the speaker could not be identified{printed}; the outlet stands in "
+                "until a person checks."
+            )
         base = f"{doc_id[:30]}-{slugify(' '.join(proposal.content.text.split()[:8]))}"[:100]
         claim_id, n = base.rstrip("-"), 2
         while claim_id in ids:
             claim_id, n = f"{base}-{n}", n + 1
         ids.add(claim_id)
+        kind = guess_kind(proposal, doc)
+        subjects = [e for e in gazetteer.entities_in(content_text(proposal)) if e != speaker]
         claim = {
             "id": claim_id,
             "quote": proposal.content.text,
             "anchor": {"start": proposal.content.start},
-            "text": " ".join(proposal.content.text.split()),
+            "text": restate(proposal, label),
             "speaker": speaker,
-            "speaker_label": label or proposal.speaker_name or speaker,
+            "speaker_label": label,
             "cue": proposal.cue.text if proposal.cue else None,
-            "kind": guess_kind(proposal),
+            "said_on": document.get("published"),
+            "kind": kind,
+            "subjects": [
+                {"entity": e, "role": "accused" if kind == "accusation" and i == 0 else "mentioned"}
+                for i, e in enumerate(subjects)
+            ]
+            or None,
+            "places": gazetteer.places_in(proposal.content.text) or None,
             "drafted_by": DRAFTED_BY,
             "note": note,
         }
         claims.append({k: v for k, v in claim.items() if v is not None})
     return claims, list(entities.values())
+
+
+def _new_speaker(entity_id: str, proposal: Proposal) -> dict:
+    """A drafted entity for a speaker the seeds do not know yet."""
+    kind = proposal.speaker_kind or "person"
+    entity = {"id": entity_id, "name": proposal.speaker_name, "kind": kind}
+    role = proposal.speaker_description or proposal.speaker_role
+    if kind == "anonymous":
+        entity["description"] = proposal.speaker_description or proposal.speaker_name
+        if proposal.anonymity_reason:
+            entity["anonymity_reason"] = proposal.anonymity_reason
+    elif role:
+        entity["description"] = role
+    entity["note"] = f"Drafted by {DRAFTED_BY}: check the name, kind and description."
+    return entity
 
 
 def write_draft(seeds_dir: Path, text_file: Path) -> dict:
@@ -178,22 +221,15 @@ def write_draft(seeds_dir: Path, text_file: Path) -> dict:
     text = text_file.read_bytes().decode("utf-8")
     proposals = extract(text, directory)
     known = {e.id for e in ledger.entities}
-    claims, entities = draft(proposals, header["id"], header["outlet"], known)
+    claims, entities = draft(proposals, header, known, Gazetteer.from_ledger(ledger))
     body = re.sub(r"\nclaims:.*\Z", "\n", original, flags=re.S).rstrip("\n")
-    try:
-        yaml_path.write_text(body + "\n\nclaims:\n" + _indent(_dump(claims)), encoding="utf-8")
-        if entities:
-            entities_path.parent.mkdir(parents=True, exist_ok=True)
-            entities_path.write_text(
-                f"# Speakers first seen in {header['id']}, drafted by {DRAFTED_BY}.\n"
-                + _dump(entities),
-                encoding="utf-8",
-            )
-        load_seeds(seeds_dir)
-    except (SeedErrors, LedgerError, OSError):
-        yaml_path.write_text(original, encoding="utf-8")
-        entities_path.unlink(missing_ok=True)
-        raise
+    files = {}
+    if entities:  # before the claims that name them
+        files[entities_path] = (
+            f"# Speakers first seen in {header['id']}, drafted by {DRAFTED_BY}.\n" + _dump(entities)
+        ).encode("utf-8")
+    files[yaml_path] = (body + "\n\nclaims:\n" + _indent(_dump(claims))).encode("utf-8")
+    add_to_seeds(seeds_dir, files)
     return {
         "document": header["id"],
         "claims": len(claims),

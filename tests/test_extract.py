@@ -293,3 +293,89 @@ def test_a_quotation_standing_alone_without_attribution_is_layout():
         "Reporters visited the town on Monday and found the market closed.\n"
     )
     assert extract(text) == []
+
+
+# -- robustness on constructions that fooled surface rules (invented sentences) ----------
+
+
+def test_an_interrupted_quote_frame_gives_the_speaker_not_the_subject_before_it():
+    text = "The convoy, she told reporters, “was never stopped at the northern checkpoint.”\n"
+    p = by_content(only(text), "never stopped")
+    assert p.source.text == "she"
+    assert p.cue.text.startswith("told")
+    assert [piece.text for piece in p.pieces()] == [
+        "The convoy",
+        "“was never stopped at the northern checkpoint",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "No faction has claimed the bombing of the market in the old town.",
+        "Nobody said the bridge would be rebuilt before the winter rains.",
+        "Analysts say the cells are regrouping in the eastern desert.",
+    ],
+)
+def test_negated_and_generic_subjects_are_no_speakers(sentence):
+    assert extract(sentence + "\n") == []
+
+
+def test_an_organisation_is_typed_by_its_name_and_the_ministry_refers_back_to_it():
+    text = (
+        "The Interior Ministry denied that its forces had shelled the village near the river.\n\n"
+        "Residents described a night of heavy fire on the eastern edge of the village.\n\n"
+        "The ministry said the shells came from positions across the border.\n"
+    )
+    proposals = only(text)
+    denial = by_content(proposals, "shelled the village")
+    assert denial.speaker_name == "Interior Ministry"
+    assert denial.speaker_kind == "government-body" and denial.speaker_role is None
+    later = by_content(proposals, "positions across the border")
+    assert later.source.text == "The ministry" and later.speaker_name == "Interior Ministry"
+
+
+def test_she_added_that_keeps_the_whole_content_up_to_the_end_of_the_quoted_fragment():
+    text = (
+        "Mona Haddad, a nurse at the clinic, described the night of the raid. She added that "
+        "the cells had been “regrouping in the eastern desert for months.”\n"
+    )
+    p = by_content(only(text), "regrouping")
+    assert p.content.text == (
+        "that the cells had been “regrouping in the eastern desert for months"
+    )
+    assert p.source.text == "She" and p.speaker_name == "Mona Haddad"
+
+
+def test_blamed_someone_directly_is_an_attribution_with_the_blamed_as_content():
+    text = "The governor, speaking after the funeral, blamed the militia directly.\n"
+    [p] = only(text)
+    assert p.source.text == "The governor"
+    assert p.cue.text == "blamed" and p.verb == "blame"
+    assert p.content.text == "the militia"
+
+
+def test_a_dateline_is_not_part_of_the_first_claim():
+    text = "ALEPPO, Syria — Rami Odeh said the road to the airport had reopened on Sunday.\n"
+    [p] = only(text)
+    assert p.content.text == "the road to the airport had reopened on Sunday"
+    assert p.source.text == "Rami Odeh"
+
+
+def test_a_title_is_the_speakers_role_not_part_of_the_name():
+    text = (
+        "Colonel Ahmad Khalil told reporters that the road had been cleared of mines.\n\n"
+        "Khalil said the engineers would stay until the end of the month.\n"
+    )
+    proposals = only(text)
+    first = by_content(proposals, "cleared of mines")
+    assert first.speaker_name == "Ahmad Khalil" and first.speaker_role == "Colonel"
+    assert first.speaker_kind == "person"
+    assert by_content(proposals, "engineers would stay").speaker_name == "Ahmad Khalil"
+
+
+def test_a_predicate_noun_is_not_a_source():
+    text = "It was a warning to the other factions, the commander said on Monday evening.\n"
+    [p] = only(text)
+    assert p.source.text == "the commander"
+    assert p.content.text.startswith("It was a warning")

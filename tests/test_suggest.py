@@ -111,3 +111,67 @@ def test_cli_evaluate_prints_both_splits(mini_db):
     result = runner.invoke(app, ["suggest", "--evaluate", "--db", str(mini_db), "--json"])
     payload = json.loads(result.stdout)
     assert set(payload) == {"tuning", "held-out", "all"}
+
+
+# -- meaning: paraphrase and other languages -------------------------------------------------
+
+
+def test_a_paraphrase_in_another_language_is_closer_than_an_unrelated_claim():
+    from ledger.embed import embed
+
+    english, german, unrelated = embed(
+        [
+            "The regime released forty of the sixty commanders handed over in the town.",
+            "Das Regime hat vierzig der sechzig übergebenen Kommandeure freigelassen.",
+            "Bread prices doubled in the market after the bakery closed.",
+        ]
+    )
+    assert english @ german > english @ unrelated + 0.05
+
+
+def test_claims_that_say_the_same_in_other_words_are_paired_without_shared_subjects():
+    from ledger.embed import embed
+    from ledger.suggest import ClaimFacts, rank
+
+    def facts(claim_id, speaker, text):
+        return ClaimFacts(
+            claim_id,
+            f"doc-{speaker}",
+            f"outlet-{speaker}",
+            speaker,
+            "event",
+            text,
+            text,
+            None,
+            None,
+        )
+
+    claims = {
+        "a": facts("a", "monitor", "Gunmen killed four farmers near the dam on Friday."),
+        "b": facts("b", "activist", "Four men working their fields by the dam were shot dead."),
+        "c": facts("c", "ministry", "The ministry opened a new school in the capital."),
+        "d": facts("d", "council", "Rain flooded the lower streets of the old market."),
+    }
+    vectors = embed([claims[k].text for k in sorted(claims)])
+    best = rank(claims, vectors)[0]
+    assert {best.claim, best.other} == {"a", "b"}
+    assert best.kind == "corroborates" and "close in meaning" in best.reason
+
+
+def test_vectors_are_cached_beside_the_database(mini_db):
+    from ledger.embed import VectorCache
+
+    conn = connect(mini_db)
+    suggest(conn)
+    cache = mini_db.with_name(mini_db.name + "-vectors.npz")
+    assert cache.exists()
+    stored = VectorCache(cache)
+    texts = [row[0] for row in conn.execute("SELECT text FROM claims ORDER BY id")]
+    assert all(VectorCache.key(t) in stored.vectors for t in texts)
+
+
+def test_evaluation_ranks_the_other_claim_of_each_curated_relation(mini_db):
+    result = evaluate(connect(mini_db))["all"]
+    assert {"recall_at_10", "mrr", "kind_accuracy", "precision_at_20"} <= set(result)
+    assert result["recall_at_10"] == 1.0  # two relations in a small ledger: both near the top
+    assert 0 < result["mrr"] <= 1

@@ -1,0 +1,134 @@
+"""The page around the reporting: paragraphs, page furniture, datelines and quotations.
+
+Paragraphs are lines. Page furniture (captions, share buttons, donation appeals, short lines
+without a sentence) and pull quotes are not reporting and are skipped; a dateline
+("ALEPPO, Syria —") is cut off the paragraph it opens. Quotations are paired quotation marks,
+curly or straight; a curly quotation may run on over several paragraphs (a paragraph that
+opens a quote without closing it, the next one reopening it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+OPEN_QUOTES, CLOSE_QUOTES = '“"', '”"'
+FURNITURE = re.compile(
+    r"^(?:share this article|share|tweet|print|email|follow (?:him|her|us|them)\b.*|"
+    r"click here.*|support .*|you might also like|read more|related|advertisement|"
+    r"\d+ min read|breadcrumb|a a a|this website uses cookies.*|.*\$\d+ a month.*|"
+    r"propaganda distorts.*|syria needs free media.*)$",
+    re.IGNORECASE,
+)
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+)*)"  # ALEPPO, BEIRUT, SAN FRANCISCO
+    r"(?:,? [A-Z][\w.]*(?: [A-Z][\w.]*)*)?"  # , Syria
+    r"(?: \([\w .&-]+\))?"  # (Reuters)
+    r"\s*[—–-]{1,2}\s+"
+)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    start: int
+    end: int
+
+
+def paragraphs(text: str) -> list[Paragraph]:
+    """Every non-empty line, stripped of surrounding blanks."""
+    spans = []
+    position = 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped:
+            start = position + line.index(stripped[0])
+            spans.append(Paragraph(start, start + len(stripped)))
+        position += len(line) + 1
+    return spans
+
+
+def is_furniture(line: str, repeated: bool) -> bool:
+    """Captions, share buttons, appeals and headings: lines that are not reporting."""
+    words = line.split()
+    if FURNITURE.match(line.strip()):
+        return True
+    if repeated and not line.rstrip().endswith(('."', ".”", ".")):
+        return True  # a repeated caption or heading
+    if line.rstrip().endswith(")") and re.search(
+        r"\((?:[^()]*(?:Edited by|/|©|photo)[^()]*)\)$", line, re.IGNORECASE
+    ):
+        return True  # a photo caption: "... (Edited by Enab Baladi)"
+    ends_like_sentence = re.search(r"[.!?:][”\"’)]*$", line.strip()) is not None
+    return len(words) < 8 and not ends_like_sentence and not any(q in line for q in '“"')
+
+
+def is_pull_quote(text: str, line: str) -> bool:
+    """A paragraph that is only a quotation repeated from the body: page layout, not news."""
+    stripped = line.strip()
+    if not (stripped[:1] in OPEN_QUOTES and stripped[-1:] in CLOSE_QUOTES):
+        return False
+    return text.count(stripped[1:-1]) > 1
+
+
+def body(text: str) -> list[Paragraph]:
+    """The paragraphs that carry reporting, each without a leading dateline."""
+    paras = paragraphs(text)
+    counts: dict[str, int] = {}
+    for p in paras:
+        line = text[p.start : p.end]
+        counts[line] = counts.get(line, 0) + 1
+    kept = []
+    for p in paras:
+        line = text[p.start : p.end]
+        if is_furniture(line, counts[line] > 1) or is_pull_quote(text, line):
+            continue
+        dateline = DATELINE.match(line)
+        if dateline and len(kept) < 3 and len(line) - dateline.end() > 20:
+            p = Paragraph(p.start + dateline.end(), p.end)
+        kept.append(p)
+    return kept
+
+
+@dataclass
+class Quotation:
+    """One quotation: its segments (one per paragraph it runs over) inside the marks."""
+
+    segments: list[tuple[int, int]]
+
+    @property
+    def start(self) -> int:
+        return self.segments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.segments[-1][1]
+
+    def words(self, text: str) -> int:
+        return sum(len(text[s:e].split()) for s, e in self.segments)
+
+
+def quotations(text: str, paras: list[Paragraph]) -> list[Quotation]:
+    """Every quotation: curly ones may run on over paragraphs, straight ones stay in one."""
+    found: list[Quotation] = []
+    current: Quotation | None = None
+    for para in paras:
+        segment_start = para.start if current is not None else None
+        if current is not None and text[para.start] == "“":
+            segment_start = para.start + 1  # the usual re-opening mark of a continued quote
+        position = segment_start or para.start
+        for index in range(position, para.end):
+            char = text[index]
+            if char == "“" and current is None:
+                current, segment_start = Quotation([]), index + 1
+            elif char == "”" and current is not None:
+                current.segments.append((segment_start, index))
+                found.append(current)
+                current, segment_start = None, None
+        if current is not None:
+            current.segments.append((segment_start, para.end))
+        straight = [i for i in range(para.start, para.end) if text[i] == '"']
+        for open_at, close_at in zip(straight[::2], straight[1::2], strict=False):
+            found.append(Quotation([(open_at + 1, close_at)]))
+    if current is not None and current.segments:
+        found.append(current)
+    return sorted(found, key=lambda q: q.start)
