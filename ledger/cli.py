@@ -12,13 +12,86 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
-from . import actions, queries
+from . import actions, names, queries, rules
 from . import build as building
 from .errors import LedgerError, SeedErrors
 from .vocabulary import Status
 
+
+class _Commands(TyperGroup):
+    """The `ledger` group: refuses an argument that is not UTF-8 before any command runs.
+
+    The shell hands Python such bytes as lone surrogates, which no library call can store or
+    hash; one `error:` line naming the argument is the whole answer.
+    """
+
+    def main(self, args=None, *rest, **kwargs):
+        argv = sys.argv[1:] if args is None else list(args)
+        found = _not_utf8(self, argv)
+        if found is not None:
+            name, what = found
+            err.print(
+                f"error: {name}: not UTF-8 text ({what}); give it in UTF-8",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+            sys.exit(1)
+        _readable_metavars(self)
+        return super().main(args, *rest, **kwargs)
+
+
+def _readable_metavars(command) -> None:
+    """Help shows `--status STATUS`, not typer's `<str>`, and a flag shows no value at all."""
+    for param in command.params:
+        if param.metavar is None:
+            param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+    for subcommand in getattr(command, "commands", {}).values():
+        _readable_metavars(subcommand)
+
+
+def _not_utf8(command, argv: list[str]) -> tuple[str, str] | None:
+    """The first argument that is not UTF-8, as (its name, what is wrong in it). File names
+    count too: the ledger records them, and in UTF-8."""
+    positional = 0
+    awaiting = None  # the option whose value is the next token
+    for token in map(str, argv):
+        if awaiting is not None:
+            name, awaiting = awaiting, None
+        elif token.startswith("-") and token != "-":
+            flag, has_value, _ = token.partition("=")
+            option = next((p for p in command.params if flag in (*p.opts, *p.secondary_opts)), None)
+            if option is not None and not has_value and not option.is_flag and not option.count:
+                awaiting = flag
+            name = flag
+        elif not positional and token in getattr(command, "commands", {}):
+            command, name = command.commands[token], token
+        else:
+            arguments = [p.name.upper() for p in command.params if p.param_type_name == "argument"]
+            name = arguments[min(positional, len(arguments) - 1)] if arguments else "an argument"
+            positional += 1
+        bad = _undecodable(token)
+        if bad is not None:
+            return name, bad
+    return None
+
+
+def _undecodable(text: str) -> str | None:
+    """The first thing in an argument that is not UTF-8: the shell's bytes arrive as the
+    surrogates U+DC80-U+DCFF (surrogateescape); any other surrogate is named as it is."""
+    for char in text:
+        if "\udc80" <= char <= "\udcff":
+            return f"byte 0x{ord(char) - 0xDC00:02x}"
+        if "\ud800" <= char <= "\udfff":
+            return f"U+{ord(char):04X}"
+    return None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="ledger",
     help="A verification ledger for claims made in news reporting.\n\n"
     "Seeds (YAML and archived texts) are validated and built into one SQLite file, which "
@@ -26,9 +99,12 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
+# No console markup: quotes and notes are printed verbatim, "[commanders]" included.
+# Long lines are left to the terminal to wrap (soft_wrap), so a pasted line stays whole.
+out = Console(markup=False, highlight=False, soft_wrap=True)
+err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[
     Path, typer.Option("--db", help="The ledger database file.", envvar="LEDGER_DB")
@@ -37,6 +113,13 @@ SeedsOption = Annotated[
     Path, typer.Option("--seeds", help="The seeds directory.", envvar="LEDGER_SEEDS")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+MetadataOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Datasette metadata (default: ./metadata.yml, else the project's own).",
+        envvar="LEDGER_METADATA",
+    ),
+]
 
 DEFAULT_DB = Path("ledger.db")
 DEFAULT_SEEDS = Path("seeds")
@@ -72,7 +155,7 @@ def check(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> No
     Exits 0 when the seeds are valid and 2 when they are not.
     """
     try:
-        ledger = building.check(seeds)
+        ledger, findings = building.check_seeds(seeds)
     except SeedErrors as error:
         if as_json:
             _print_json({"ok": False, "problems": [p.as_dict() for p in error.problems]})
@@ -81,10 +164,12 @@ def check(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> No
     except LedgerError as error:
         raise _fail(error) from None
     if as_json:
-        _print_json({"ok": True, "counts": ledger.counts()})
+        findings = [f.as_dict() for f in findings]
+        _print_json({"ok": True, "counts": ledger.counts(), "findings": findings})
     else:
         counts = ", ".join(f"{n} {name}" for name, n in ledger.counts().items())
-        out.print(f"{seeds}: valid ({counts})", highlight=False)
+        _print_findings([f for f in findings if not f.accepted])
+        out.print(f"{seeds}: valid ({counts}); rules: {rules.summary(findings)}")
 
 
 @app.command()
@@ -125,7 +210,10 @@ def build(
         _print_json(report)
     else:
         counts = ", ".join(f"{n} {name}" for name, n in report["counts"].items())
-        out.print(f"built {report['db']} from {report['seeds']}: {counts}", highlight=False)
+        for finding in report.get("findings", []):
+            err.print(rules.finding_line(finding))
+        rules_line = f"; rules: {report['rules']}" if "rules" in report else ""
+        out.print(f"built {report['db']} from {report['seeds']}: {counts}{rules_line}")
 
 
 @app.command()
@@ -187,7 +275,7 @@ def show(
     if as_json:
         _print_json(claim)
         return
-    out.print(f"[bold]{claim['id']}[/bold]  [{claim['status']['label']}]", highlight=False)
+    out.print(Text.assemble((claim["id"], "bold"), f"  [{claim['status']['label']}]"))
     out.print(claim["text"], highlight=False)
     speaker = claim["speaker"]
     attribution = f"{speaker['name']} ({speaker['kind_label']})"
@@ -204,8 +292,9 @@ def show(
     out.print(f"said on: {claim['said_on']}   about: {claim['about'] or '-'}", highlight=False)
     context = claim["context"]
     out.print(
-        f"\n…{context['before']}[reverse]{context['quote']}[/reverse]{context['after']}…\n",
-        highlight=False,
+        Text.assemble(
+            f"\n…{context['before']}", (context["quote"], "reverse"), f"{context['after']}…\n"
+        )
     )
     if claim["caveat"]:
         out.print(f"caveat: {claim['caveat']}", highlight=False)
@@ -216,6 +305,31 @@ def show(
             f"{relation['note']}",
             highlight=False,
         )
+    _print_why(claim["why"])
+    if claim["history"]:
+        out.print("\nhistory:")
+        _print_history(claim["history"])
+
+
+def _print_why(why: dict) -> None:
+    """Why a claim has its status, as `show` prints it under the claim."""
+    out.print(f"\nwhy: {why['summary']}")
+    for support in why["supports"]:
+        independent = "independent" if support["independent"] else "not independent"
+        reason = f": {support['reason']}" if support.get("reason") else ""
+        out.print(
+            f"  supported by: {support['id']} ({support['speaker']}, {support['outlet']}; "
+            f"{independent}{reason})"
+        )
+    for other in why["opposed"]:
+        where = ", another report" if other["other_report"] else ""
+        out.print(
+            f"  {other['kind']}: {other['id']} ({other['speaker']}, {other['outlet']}{where})"
+        )
+    for finding in why["findings"]:
+        out.print(f"  {rules.finding_line(finding)}")
+    if why["affected"]:
+        out.print(f"  rest on it: {', '.join(c['id'] for c in why['affected'])}")
 
 
 @app.command()
@@ -252,23 +366,60 @@ def search(
         _print_json(results)
         return
     if not results:
-        out.print(f"no claims match {text!r}", highlight=False)
+        out.print(f"no claims match {text!r}")
+        for match in names.did_you_mean(db, text):
+            out.print(
+                f"did you mean {match.spelling!r} ({match.name})?  ledger search {match.spelling!r}"
+            )
         return
-    table = Table(show_lines=False)
-    for column in ("claim", "speaker", "outlet", "status", "text"):
-        table.add_column(column)
+    # one block per claim: ids printed whole, to be pasted into `ledger show`
     for row in results:
-        table.add_row(row["id"], row["speaker"], row["outlet"], row["status"], row["text"])
-    out.print(table)
+        out.print(Text.assemble((row["id"], "bold"), f"  [{row['status']}]"))
+        out.print(Text(f"    {row['speaker']} ({row['outlet']}): {row['text']}"))
+
+
+@app.command("fact-checker")
+def fact_checker(
+    actor_id: Annotated[str, typer.Argument(help="Their actor id, a slug such as jane-doe.")],
+    name: Annotated[str, typer.Option(help="Their full name, as pages show it.")],
+    organization: Annotated[str | None, typer.Option(help="Their desk or newsroom.")] = None,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    seeds: SeedsOption = DEFAULT_SEEDS,
+) -> None:
+    """Add a fact-checker who can log in on the web, and print the line that enables them.
+
+    Adds the actor to seeds/actors.yml (role fact-checker) and prints the password hash as an
+    environment variable to set where the server runs; the hash never goes into a file.
+    `ledger serve` rebuilds the ledger, since the seeds changed.
+    """
+    from .accounts import MIN_PASSWORD_LENGTH, add_fact_checker, password_variable
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(
+            f"Password for {actor_id} (at least {MIN_PASSWORD_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt=True,
+            err=True,
+        )
+    try:
+        actor, digest = add_fact_checker(seeds, actor_id, name, password, organization)
+    except LedgerError as error:
+        raise _fail(error) from None
+    err.print(
+        f"{actor.id} is a fact-checker in {seeds / 'actors.yml'}. Where the server runs, set:"
+    )
+    out.print(f"export {password_variable(actor.id)}='{digest}'")
 
 
 @app.command()
 def serve(
     db: DbOption = DEFAULT_DB,
     seeds: SeedsOption = DEFAULT_SEEDS,
-    metadata: Annotated[
-        Path, typer.Option(help="Datasette metadata file.", envvar="LEDGER_METADATA")
-    ] = Path("metadata.yml"),
+    metadata: MetadataOption = None,
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
     rebuild: Annotated[
@@ -276,11 +427,13 @@ def serve(
     ] = False,
 ) -> None:
     """Build the ledger if it is missing or older than the seeds, then serve it with Datasette."""
+    from .publish import find_metadata
+
     try:
         if rebuild or building.needs_build(seeds, db):
             report = building.build(seeds, db)
             err.print(f"built {report['db']}: {report['counts']['claims']} claims", highlight=False)
-        command = building.datasette_command(db, metadata, host=host, port=port)
+        command = building.datasette_command(db, find_metadata(metadata), host=host, port=port)
     except LedgerError as error:
         raise _fail(error) from None
     err.print(f"serving {db} at http://{host}:{port}/", highlight=False)
@@ -294,12 +447,25 @@ NoteOption = Annotated[str, typer.Option("--note", help="The reason for the chan
 def _print_entry(entry, as_json: bool) -> None:
     if as_json:
         _print_json(entry.__dict__)
-    else:
-        out.print(
-            f"journal entry {entry.seq}: {queries.describe_entry(entry)} "
-            f"(claim {entry.claim_id}, by {entry.actor_id}, {entry.recorded_at})",
-            highlight=False,
-        )
+        return
+    out.print(
+        f"journal entry {entry.seq}: {queries.describe_entry(entry)} "
+        f"(claim {entry.claim_id}, by {entry.actor_id}, {entry.recorded_at})"
+    )
+    for finding in getattr(entry, "findings", []):
+        out.print(rules.finding_line(finding))
+    if getattr(entry, "accepted_rules", None):
+        out.print(f"warnings accepted: {', '.join(entry.accepted_rules)}")
+    affected = getattr(entry, "affected", [])
+    if affected:
+        out.print(f"{len(affected)} claims rest on it and should be looked at again:")
+        for claim in affected:
+            out.print(f"  {claim['id']} ({claim['status_label']}; {', '.join(claim['how'])})")
+
+
+def _print_findings(findings) -> None:
+    for finding in findings:
+        err.print(rules.finding_line(finding.as_dict()))
 
 
 @app.command()
@@ -317,12 +483,24 @@ def verify(
             "confirmed and false."
         ),
     ] = None,
+    accept: Annotated[
+        str | None,
+        typer.Option(
+            help="Accept the rules' warnings about the claim after this change, with this "
+            "rationale (kept in the journal). Errors cannot be accepted."
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
 ) -> None:
-    """Change a claim's status; the change is appended to the journal with its reason."""
+    """Change a claim's status; the change is appended to the journal with its reason.
+
+    The verification rules run before and after the change: an error refuses it, warnings are
+    printed (or accepted with --accept), and the claims resting on a claim that becomes false,
+    disputed or contested are listed.
+    """
     try:
-        entry = actions.verify(db, claim_id, status, by, note, evidence or [])
+        entry = actions.verify(db, claim_id, status, by, note, evidence or [], accept)
     except LedgerError as error:
         raise _fail(error) from None
     _print_entry(entry, as_json)
@@ -416,19 +594,23 @@ def history(
     if not rows:
         out.print(f"{claim_id}: no journal entries (status as seeded: unverified)")
         return
-    table = Table()
-    for column in ("seq", "when (UTC)", "who", "change", "reason", "evidence"):
-        table.add_column(column)
+    _print_history(rows)
+
+
+def _print_history(rows: list[dict]) -> None:
+    """Journal entries about a claim, oldest first, as `history` and `show` print them: one
+    block per entry, so that ids and evidence are printed whole."""
     for row in rows:
-        table.add_row(
-            str(row["seq"]),
-            row["recorded_at"],
-            row["actor_name"],
-            row["summary"],
-            row["rationale"],
-            "\n".join(row["evidence"]),
+        out.print(
+            Text.assemble(
+                (f"#{row['seq']}", "bold"),
+                f"  {row['recorded_at']}  {row['actor_name']}: {row['summary']}",
+            )
         )
-    out.print(table)
+        if row["rationale"]:
+            out.print(Text(f"    reason: {row['rationale']}"))
+        if row["evidence"]:
+            out.print(Text(f"    evidence: {', '.join(row['evidence'])}"))
 
 
 @app.command()
@@ -453,6 +635,9 @@ def audit(
     try:
         conn = connect(db).conn
         report = audit_journal(conn)
+        verdicts = rules.audit(conn)
+        report.problems.extend(verdicts.stale)
+        report.problems.extend(str(f) for f in rules.errors(verdicts.findings))
         if head is not None:
             from .journal import check_head
 
@@ -478,8 +663,7 @@ def audit(
     elif report.ok:
         out.print(
             f"journal ok: {report.entries} entries, hash chain intact; "
-            f"{report.claims} claims agree with it",
-            highlight=False,
+            f"{report.claims} claims agree with it; rules: {verdicts.summary}"
         )
     else:
         for problem in report.problems:
@@ -494,23 +678,22 @@ def audit(
 def publish(
     out_dir: Annotated[Path, typer.Argument(help="Directory for the snapshot.")] = Path("snapshot"),
     db: DbOption = DEFAULT_DB,
-    metadata: Annotated[Path, typer.Option(help="The live Datasette metadata.")] = Path(
-        "metadata.yml"
-    ),
+    metadata: MetadataOption = None,
 ) -> None:
-    """Cut the public snapshot: an immutable copy with precomputed facet counts.
+    """Cut the public snapshot: an immutable copy with a facet index for fast counts.
 
     Serve it with `datasette serve DIR` (read-only replicas behind a load balancer) or
     package it with `datasette package`; see the README's Publishing section.
     """
+    from .publish import find_metadata
     from .publish import publish as cut
 
     try:
-        report = cut(db, out_dir, metadata)
+        report = cut(db, out_dir, find_metadata(metadata))
     except LedgerError as error:
         raise _fail(error) from None
     out.print(
-        f"published {report['database']} ({report['facet_counts']:,} facet counts); "
+        f"published {report['database']} ({report['facet_values']:,} facet values indexed); "
         f"serve with: datasette serve {report['dir']}",
         highlight=False,
     )
@@ -560,6 +743,8 @@ def suggest(
                 "precision",
                 "precision@20",
                 "recall",
+                "recall@10",
+                "MRR",
                 "kind accuracy",
             ):
                 table.add_column(column, justify="right")
@@ -575,6 +760,8 @@ def suggest(
                             "precision",
                             "precision_at_20",
                             "recall",
+                            "recall_at_10",
+                            "mrr",
                             "kind_accuracy",
                         )
                     ),
@@ -648,16 +835,15 @@ def export_jsonl(
     db: DbOption = DEFAULT_DB,
     out_file: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("ledger.jsonl"),
 ) -> None:
-    """Every row of every table, journal included, one JSON object per line."""
+    """Every row of every table, journal included, one JSON object per line, then a manifest
+    line (row counts, sha256 of the lines, journal head) that `ledger import jsonl` checks."""
     from .export import export_jsonl as write
 
     try:
-        if not Path(db).exists():
-            raise LedgerError(f"{db}: no ledger database here; run `ledger build` first")
         count = write(db, out_file)
     except LedgerError as error:
         raise _fail(error) from None
-    out.print(f"wrote {count} rows to {out_file}", highlight=False)
+    out.print(f"wrote {count} rows and their manifest to {out_file}", highlight=False)
 
 
 @import_app.command("jsonl")
@@ -665,15 +851,22 @@ def import_jsonl(
     source: Annotated[Path, typer.Argument(help="A file written by `ledger export jsonl`.")],
     db: DbOption = DEFAULT_DB,
 ) -> None:
-    """Restore a ledger database from JSON lines; the old file survives any error."""
+    """Restore a ledger database from JSON lines; the old file survives any error.
+
+    Refuses a file that is empty, cut short or altered: the export ends in a manifest with
+    its row counts, a sha256 of its lines and the journal head.
+    """
     from .importers import import_jsonl as restore
 
     try:
-        counts = restore(source, db)
+        report = restore(source, db)
     except LedgerError as error:
         raise _fail(error) from None
+    counts = report["counts"]
     out.print(
-        f"restored {db}: {sum(counts.values())} rows in {len(counts)} tables", highlight=False
+        f"restored {db}: {sum(counts.values())} rows in {len(counts)} tables; journal head "
+        f"{report['journal_head'] or '(empty)'}",
+        highlight=False,
     )
 
 
@@ -816,7 +1009,10 @@ def bench_scale(
     out_file: Annotated[
         Path, typer.Option("--out", help="Where to write the JSON figures.")
     ] = Path("bench-results/bench.json"),
-    metadata: Annotated[Path, typer.Option(help="Datasette metadata.")] = Path("metadata.yml"),
+    metadata: MetadataOption = None,
+    build_runs: Annotated[
+        int, typer.Option(help="Builds and floors to run; the median ratio is reported.")
+    ] = 1,
 ) -> None:
     """Build, audit, publish and serve a synthetic ledger; print and save the figures.
 
@@ -826,7 +1022,12 @@ def bench_scale(
     if ctx.invoked_subcommand is not None:
         return
     from . import bench
+    from .publish import find_metadata
 
+    try:
+        metadata = find_metadata(metadata)
+    except LedgerError as error:
+        raise _fail(error) from None
     figures = bench.run(
         claims,
         seed,
@@ -834,6 +1035,7 @@ def bench_scale(
         runs,
         metadata,
         progress=lambda step: err.print(f"... {step}", highlight=False),
+        build_runs=build_runs,
     )
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(figures, indent=2) + "\n")
@@ -847,7 +1049,7 @@ def bench_load(
     requests: Annotated[int, typer.Option(help="Requests per reader.")] = 2000,
     changes: Annotated[int, typer.Option(help="Status changes posted meanwhile.")] = 200,
     seeds: SeedsOption = DEFAULT_SEEDS,
-    metadata: Annotated[Path, typer.Option(help="Datasette metadata.")] = Path("metadata.yml"),
+    metadata: MetadataOption = None,
     out_file: Annotated[
         Path, typer.Option("--out", help="Where to write the JSON figures.")
     ] = Path("bench-results/load.json"),
@@ -857,9 +1059,10 @@ def bench_load(
     Exits 1 if any response was an error, any change is missing or the audit fails.
     """
     from .loadtest import run
+    from .publish import find_metadata
 
     try:
-        figures = run(seeds, metadata, clients, requests, changes)
+        figures = run(seeds, find_metadata(metadata), clients, requests, changes)
     except LedgerError as error:
         raise _fail(error) from None
     out_file.parent.mkdir(parents=True, exist_ok=True)
@@ -877,12 +1080,23 @@ def bench_load(
 
 
 @bench_app.command("extract")
-def bench_extract(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> None:
+def bench_extract(
+    seeds: SeedsOption = DEFAULT_SEEDS,
+    polnear: Annotated[
+        Path | None,
+        typer.Option(
+            "--polnear", help="Also measure on PolNeAR's dev split, from a copy you fetched."
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
     """Extraction against the curated seed ledger: precision, recall, source accuracy, speed."""
-    from .extract_eval import evaluate
+    from .extract_eval import evaluate, evaluate_polnear
 
     try:
         result = evaluate(seeds)
+        if polnear is not None:
+            result["polnear"] = evaluate_polnear(polnear, "dev")
     except LedgerError as error:
         raise _fail(error) from None
     if as_json:
@@ -910,6 +1124,17 @@ def bench_extract(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = Fals
         f"{result['long_article_seconds']:.3f} s",
         highlight=False,
     )
+    if polnear is not None:
+        p = result["polnear"]
+        out.print(
+            f"PolNeAR {p['split']} ({p['articles']} articles, {p['contents_annotated']} "
+            f"contents): content P/R/F1 exact {p['exact']['precision']:.3f}/"
+            f"{p['exact']['recall']:.3f}/{p['exact']['f1']:.3f}, by overlap "
+            f"{p['overlap']['precision']:.3f}/{p['overlap']['recall']:.3f}/"
+            f"{p['overlap']['f1']:.3f}; source accuracy {p['source_accuracy']:.3f}, cue "
+            f"accuracy {p['cue_accuracy']:.3f}; {p['words_per_second']:,} words per second",
+            highlight=False,
+        )
 
 
 journal_app = typer.Typer(help="Export the journal for version control.", no_args_is_help=True)
