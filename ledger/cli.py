@@ -44,11 +44,26 @@ class _Commands(TyperGroup):
         return super().main(args, *rest, **kwargs)
 
 
+_VALUE_NAMES = {
+    "db": "FILE",
+    "seeds": "DIR",
+    "metadata": "FILE",
+    "by": "ACTOR",
+    "note": "TEXT",
+    "evidence": "URL|CLAIM",
+    "accept": "RATIONALE",
+}
+"""What help calls an option's value, where the option's own name would not say it."""
+
+
 def _readable_metavars(command) -> None:
     """Help shows `--status STATUS`, not typer's `<str>`, and a flag shows no value at all."""
     for param in command.params:
         if param.metavar is None:
-            param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+            flag = getattr(param, "is_flag", False)
+            param.metavar = "" if flag else _VALUE_NAMES.get(param.name, param.name.upper())
+        if param.param_type_name == "argument":  # its name says it; no `<str>` after it
+            param.display_type_rich = lambda ctx: None
     for subcommand in getattr(command, "commands", {}).values():
         _readable_metavars(subcommand)
 
