@@ -309,3 +309,20 @@ def test_help_names_values_in_words_not_python_types():
     result = invoke("verify", "--help")
     assert "--status STATUS" in result.output
     assert "<bool>" not in result.output and "list[str]" not in result.output
+
+
+def test_every_command_is_in_the_readme():
+    import typer.main
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    group = typer.main.get_command(app)
+
+    def names(command, prefix="ledger"):
+        for name, sub in getattr(command, "commands", {}).items():
+            yield f"{prefix} {name}"
+            yield from names(sub, f"{prefix} {name}")
+
+    missing = [name for name in names(group) if f"`{name}" not in readme]
+    assert not missing, missing
