@@ -134,6 +134,29 @@ def run_ledger(*args: str, cwd: Path | None = None, env: dict | None = None):
     )
 
 
+def add_and_draft(seeds: Path, article: Path, title: str, published: str) -> Path:
+    """`ledger add-document` an article (outlet enab-baladi), then `ledger extract --format
+    yaml` it into its document's YAML, as a curator would; return the archived text file."""
+    from typer.testing import CliRunner
+
+    from ledger.cli import app
+
+    runner = CliRunner()
+    texts_before = set((seeds / "documents").glob("*.txt"))
+    added = runner.invoke(
+        app,
+        ["add-document", str(article), "--outlet", "enab-baladi", "--title", title]
+        + ["--published", published, "--seeds", str(seeds)],
+    )
+    assert added.exit_code == 0, added.output
+    (archived,) = set((seeds / "documents").glob("*.txt")) - texts_before
+    drafted = runner.invoke(
+        app, ["extract", str(archived), "--format", "yaml", "--seeds", str(seeds)]
+    )
+    assert drafted.exit_code == 0, drafted.output
+    return archived
+
+
 PASSWORD = "correct horse battery staple"
 
 

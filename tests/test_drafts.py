@@ -5,14 +5,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from typer.testing import CliRunner
 
 from ledger.build import check
-from ledger.cli import app
 
-from .conftest import SEEDS
+from .conftest import SEEDS, add_and_draft
 
-runner = CliRunner()
 
 ARTICLE = """Clashes near Nawa
 
@@ -42,27 +39,7 @@ def drafted(tmp_path_factory):
     shutil.copytree(SEEDS, seeds)
     article = root / "article.txt"
     article.write_text(ARTICLE, encoding="utf-8")
-    added = runner.invoke(
-        app,
-        [
-            "add-document",
-            str(article),
-            "--outlet",
-            "enab-baladi",
-            "--title",
-            "Clashes near Nawa",
-            "--published",
-            "2024-05-06",
-            "--seeds",
-            str(seeds),
-        ],
-    )
-    assert added.exit_code == 0, added.output
-    text_file = next((seeds / "documents").glob("enab-baladi-2024-05-06-*.txt"))
-    result = runner.invoke(
-        app, ["extract", str(text_file), "--format", "yaml", "--seeds", str(seeds)]
-    )
-    assert result.exit_code == 0, result.output
+    text_file = add_and_draft(seeds, article, "Clashes near Nawa", "2024-05-06")
     ledger = check(seeds)
     claims = {c.quote: c for c in ledger.claims if c.document == text_file.stem}
     return claims, {e.id: e for e in ledger.entities}

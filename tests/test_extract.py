@@ -12,7 +12,7 @@ from ledger.build import check
 from ledger.cli import app
 from ledger.extract import Directory, extract
 
-from .conftest import SEEDS
+from .conftest import SEEDS, add_and_draft
 
 runner = CliRunner()
 
@@ -196,27 +196,7 @@ def test_add_document_then_yaml_draft_passes_check(seeds_copy, tmp_path):
         "Share this article\n",
         encoding="utf-8",
     )
-    added = runner.invoke(
-        app,
-        [
-            "add-document",
-            str(article),
-            "--outlet",
-            "enab-baladi",
-            "--title",
-            "Clashes in Saida",
-            "--published",
-            "2022-05~",
-            "--seeds",
-            str(seeds_copy),
-        ],
-    )
-    assert added.exit_code == 0, added.output
-    archived = next((seeds_copy / "documents").glob("enab-baladi-2022-05-clashes*.txt"))
-    drafted = runner.invoke(
-        app, ["extract", str(archived), "--format", "yaml", "--seeds", str(seeds_copy)]
-    )
-    assert drafted.exit_code == 0, drafted.output
+    archived = add_and_draft(seeds_copy, article, "Clashes in Saida", "2022-05~")
     ledger = check(seeds_copy)
     drafts = [c for c in ledger.claims if c.document == archived.stem]
     assert len(drafts) == 2
