@@ -10,7 +10,6 @@ from ledger.build import check
 
 from .conftest import SEEDS, add_and_draft
 
-
 ARTICLE = """Clashes near Nawa
 
 DARAA, Syria — They said the roads would stay closed until the rain stopped.
