@@ -238,7 +238,7 @@ def schemas(
     ),
 ) -> None:
     """Regenerate the JSON Schema files of the seed records from the models."""
-    from .schemas import write_schemas
+    from .interchange.schemas import write_schemas
 
     for path in write_schemas(out_dir):
         out.print(f"wrote {path}", highlight=False)
@@ -251,7 +251,7 @@ def synth(
     out_file: Annotated[Path, typer.Option("--out", help="File to write.")] = Path("synth.tsv"),
 ) -> None:
     """Write a synthetic ledger shaped like the seed ledger, for `ledger build --records`."""
-    from .synth import write
+    from .scale.synth import write
 
     count = write(out_file, claims, seed)
     out.print(f"wrote {count:,} records ({claims:,} claims) to {out_file}", highlight=False)
@@ -739,7 +739,7 @@ def suggest(
     Ranked, each with its reason. Stored suggestions wait for a fact-checker: confirm one with
     `ledger relate`, reject it with `ledger unrelate`, or use the claim page.
     """
-    from . import suggest as suggester
+    from .extract import suggest as suggester
     from .store import connect
 
     try:
@@ -830,7 +830,7 @@ def export_claimreview(
     Ratings (best 5, worst 1): confirmed 5 True, corroborated 4 Mostly true, disputed 2 Mostly
     false, false 1 False. Unverified, contested and unverifiable claims are not exported.
     """
-    from .export import claim_reviews
+    from .interchange.export import claim_reviews
     from .store import connect
 
     try:
@@ -852,7 +852,7 @@ def export_jsonl(
 ) -> None:
     """Every row of every table, journal included, one JSON object per line, then a manifest
     line (row counts, sha256 of the lines, journal head) that `ledger import jsonl` checks."""
-    from .export import export_jsonl as write
+    from .interchange.export import export_jsonl as write
 
     try:
         count = write(db, out_file)
@@ -871,7 +871,7 @@ def import_jsonl(
     Refuses a file that is empty, cut short or altered: the export ends in a manifest with
     its row counts, a sha256 of its lines and the journal head.
     """
-    from .importers import import_jsonl as restore
+    from .interchange.importers import import_jsonl as restore
 
     try:
         report = restore(source, db)
@@ -901,7 +901,7 @@ def import_claimreview(
     """
     import datetime as dt
 
-    from .importers import import_claimreview as read
+    from .interchange.importers import import_claimreview as read
 
     try:
         summary = read(source, seeds, today=dt.date.today().isoformat())
@@ -932,7 +932,7 @@ def add_document(
     seeds: SeedsOption = DEFAULT_SEEDS,
 ) -> None:
     """Archive an article under seeds/documents/ with its sha256 and write its YAML."""
-    from .drafts import add_document as archive
+    from .extract.drafts import add_document as archive
 
     try:
         path = archive(seeds, source, outlet, title, published, url, doc_id, tuple(author or ()))
@@ -961,9 +961,9 @@ def extract(
     into its YAML and new speakers into seeds/entities/, for a person to edit; `ledger check`
     accepts the draft as written. Offsets are code points of the UTF-8 text, end exclusive.
     """
-    from .drafts import write_draft
     from .extract import Directory
     from .extract import extract as propose
+    from .extract.drafts import write_draft
 
     try:
         if output_format == "yaml":
@@ -1036,8 +1036,8 @@ def bench_scale(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from . import bench
     from .publish import find_metadata
+    from .scale import bench
 
     try:
         metadata = find_metadata(metadata)
@@ -1073,8 +1073,8 @@ def bench_load(
 
     Exits 1 if any response was an error, any change is missing or the audit fails.
     """
-    from .loadtest import run
     from .publish import find_metadata
+    from .scale.loadtest import run
 
     try:
         figures = run(seeds, find_metadata(metadata), clients, requests, changes)
@@ -1106,7 +1106,7 @@ def bench_extract(
     as_json: JsonOption = False,
 ) -> None:
     """Extraction against the curated seed ledger: precision, recall, source accuracy, speed."""
-    from .extract_eval import evaluate, evaluate_polnear
+    from .extract.evaluate import evaluate, evaluate_polnear
 
     try:
         result = evaluate(seeds)

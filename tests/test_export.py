@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from ledger import actions
 from ledger.build import build, check
 from ledger.cli import app
-from ledger.export import RATINGS, Manifest
-from ledger.importers import claim_reviews_in, rating_status
+from ledger.interchange.export import RATINGS, Manifest
+from ledger.interchange.importers import claim_reviews_in, rating_status
 from ledger.vocabulary import Status
 
 runner = CliRunner()

@@ -17,8 +17,8 @@ from ledger import synth
 from ledger.build import build, check
 from ledger.bulk import build_from_records
 from ledger.errors import LedgerError
-from ledger.export import export_jsonl
-from ledger.importers import import_claimreview, import_jsonl
+from ledger.interchange.export import export_jsonl
+from ledger.interchange.importers import import_claimreview, import_jsonl
 
 from .conftest import MINI_SEEDS
 from .test_export import reseal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.loadtest import run
+from ledger.scale.loadtest import run
 
 from .conftest import METADATA, SEEDS
 

@@ -6,7 +6,7 @@ import sqlite3
 
 import yaml
 
-from ledger.schemas import json_schemas
+from ledger.interchange.schemas import json_schemas
 
 from .conftest import METADATA, ROOT
 

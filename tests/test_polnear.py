@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import LedgerError
-from ledger.extract_eval import content_pieces, evaluate_polnear, trim
-from ledger.polnear import Attribution, parse_ann, read_split
+from ledger.extract.evaluate import content_pieces, evaluate_polnear, trim
+from ledger.extract.polnear import Attribution, parse_ann, read_split
 
 from .conftest import ROOT
 

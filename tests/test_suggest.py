@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ledger import actions, journal
 from ledger.actions import Refused
 from ledger.cli import app
-from ledger.suggest import evaluate, extract_numbers, split_of, suggest
+from ledger.extract.suggest import evaluate, extract_numbers, split_of, suggest
 
 runner = CliRunner()
 
@@ -117,7 +117,7 @@ def test_cli_evaluate_prints_both_splits(mini_db):
 
 
 def test_a_paraphrase_in_another_language_is_closer_than_an_unrelated_claim():
-    from ledger.embed import embed
+    from ledger.extract.embed import embed
 
     english, german, unrelated = embed(
         [
@@ -130,8 +130,8 @@ def test_a_paraphrase_in_another_language_is_closer_than_an_unrelated_claim():
 
 
 def test_claims_that_say_the_same_in_other_words_are_paired_without_shared_subjects():
-    from ledger.embed import embed
-    from ledger.suggest import ClaimFacts, rank
+    from ledger.extract.embed import embed
+    from ledger.extract.suggest import ClaimFacts, rank
 
     def facts(claim_id, speaker, text):
         return ClaimFacts(
@@ -159,7 +159,7 @@ def test_claims_that_say_the_same_in_other_words_are_paired_without_shared_subje
 
 
 def test_vectors_are_cached_beside_the_database(mini_db):
-    from ledger.embed import VectorCache
+    from ledger.extract.embed import VectorCache
 
     conn = connect(mini_db)
     suggest(conn)

@@ -11,7 +11,7 @@ How it reads a text, in order (one module each):
 
 1. ``layout``: paragraphs are lines; page furniture, pull quotes and datelines are left out;
    quotations are paired quotation marks, running on over paragraphs.
-2. ``parse``: each paragraph is parsed (spaCy's small English pipeline, ``ledger.nlp``); a
+2. ``parse``: each paragraph is parsed (spaCy's small English pipeline, ``ledger.extract.nlp``); a
    reporting verb's subject is the source, its clausal complement (or object) the content.
 3. ``speakers``: sources are resolved in reading order: a pronoun, "the ministry" or "the
    researcher" to the last fitting speaker or name, a surname to the full name, names and
@@ -23,8 +23,8 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-from ..nlp import pipeline
 from .layout import body, quotations
+from .nlp import pipeline
 from .parse import Found, ParagraphParse
 from .speakers import Directory, Resolver, Speaker
 

@@ -25,8 +25,8 @@ from pathlib import Path
 import httpx
 import yaml
 
-from . import journal
-from .build import build, datasette_command
+from .. import journal
+from ..build import build, datasette_command
 
 PASSWORD = "load-test-" + os.urandom(6).hex()
 ACTOR = "seed-curator"

@@ -18,9 +18,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from .errors import LedgerError
-from .store import connect
-from .vocabulary import EntityKind, Status
+from ..errors import LedgerError
+from ..store import connect
+from ..vocabulary import EntityKind, Status
 
 RATINGS: dict[str, tuple[int, str]] = {
     Status.CONFIRMED.value: (5, "True"),
@@ -200,7 +200,7 @@ def _json_line(record: dict) -> bytes:
 
 def exported_tables(conn: sqlite3.Connection) -> list[str]:
     """The ledger's own tables in creation order (parents before children), without FTS."""
-    from .vocabulary import VOCABULARIES
+    from ..vocabulary import VOCABULARIES
 
     skip = DERIVED_TABLES | set(VOCABULARIES)
     names = [

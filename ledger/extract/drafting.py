@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .extract import Proposal
-from .extract.lexicon import ALL_ROLES, ORGANISATION_KIND, third_person
+from . import Proposal
+from .lexicon import ALL_ROLES, ORGANISATION_KIND, third_person
 from .nlp import pipeline
 from .suggest import extract_numbers
 

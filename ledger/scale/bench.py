@@ -33,9 +33,10 @@ from pathlib import Path
 
 import yaml
 
-from . import journal, synth
-from .publish import SETTINGS as SNAPSHOT_SETTINGS
-from .publish import facet_config, publish
+from .. import journal
+from ..publish import SETTINGS as SNAPSHOT_SETTINGS
+from ..publish import facet_config, publish
+from . import synth
 
 
 def _run(coroutine):
@@ -155,7 +156,7 @@ async def _pages(ds, facets: list[str], runs: int, words: dict, claim: str) -> d
 def _snapshot_cost(snapshot: Path, live_db: Path) -> dict:
     """Disk the snapshot adds over the live file (facet index, covering indexes), and the
     memory the loaded facet index holds."""
-    from .facet_index import INDEX_TABLE, FacetIndex
+    from ..facet_index import INDEX_TABLE, FacetIndex
 
     conn = sqlite3.connect(f"file:{snapshot / 'ledger.db'}?immutable=1", uri=True)
     sizes = dict(

@@ -18,7 +18,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from .vocabulary import ClaimKind, RelationKind, Status, SubjectRole
+from ..vocabulary import ClaimKind, RelationKind, Status, SubjectRole
 
 GIVEN = [
     ("Muhammad", "Mohammed", "Mohamed"),

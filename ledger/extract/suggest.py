@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz
 
-from .vocabulary import ClaimKind, RelationKind
+from ..vocabulary import ClaimKind, RelationKind
 
 MIN_SCORE = 1.0
 """Pairs scoring below this are not listed (tuned on the tuning split only)."""
@@ -452,7 +452,7 @@ def _ratio(part: int, whole: int) -> float:
 
 def store(db_path, suggestions: Iterable[Suggestion], by: str) -> int:
     """Record suggestions as relations of origin suggested, each through the journal."""
-    from .actions import relate
+    from ..actions import relate
 
     count = 0
     for suggestion in suggestions:

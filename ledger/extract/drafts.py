@@ -17,7 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from . import __version__
+from .. import __version__
+from ..errors import LedgerError, display_path
+from ..models import SLUG_PATTERN, edtf_bounds, slugify
+from ..seeds import add_to_seeds, load_seeds
+from . import Directory, Proposal, extract
 from .drafting import (
     ACCUSATION_VERBS,
     DENIAL_VERBS,
@@ -27,11 +31,7 @@ from .drafting import (
     restate,
     trusted_speaker,
 )
-from .errors import LedgerError, display_path
-from .extract import Directory, Proposal, extract
-from .models import SLUG_PATTERN, edtf_bounds, slugify
 from .nlp import pipeline
-from .seeds import add_to_seeds, load_seeds
 
 DRAFTED_BY = f"ledger extract {__version__}"
 

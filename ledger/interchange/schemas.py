@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .models import SEED_FILE_MODELS
+from ..models import SEED_FILE_MODELS
 
 
 def json_schemas() -> dict[str, str]:

@@ -6,7 +6,7 @@ them: direct (the quote sits inside quotation marks), indirect (reported speech 
 anonymous source) and the outlet's own statements (speaker: the outlet), which the extractor
 does not try to find. A proposal is correct when it overlaps any curated claim.
 
-PolNeAR (attributions annotated by others, see ``ledger.polnear``): every contiguous piece of
+PolNeAR (attributions annotated by others, see ``extract.polnear``): every contiguous piece of
 an annotated content is one span to find, as in sequence-labelling evaluations. A proposed
 content matches a piece *exactly* when both cover the same words, ignoring punctuation and
 quotation marks at either end, and *by overlap* under the rule above; each piece and each
@@ -19,9 +19,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .extract import Directory, Extractor, Proposal
+from ..seeds import Ledger, load_seeds
+from . import Directory, Extractor, Proposal
 from .polnear import Attribution, read_split
-from .seeds import Ledger, load_seeds
 
 EDGE_PUNCTUATION = " \t\n,.;:!?—–-“”\"‘’'()[]…"
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import LedgerError
+from ..errors import LedgerError
 
 Pieces = tuple[tuple[int, int], ...]
 """A span as PolNeAR gives it: one or more (start, end) pieces, end exclusive."""

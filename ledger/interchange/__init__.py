@@ -1,0 +1,1 @@
+"""The ledger's exchange with other tools: ClaimReview and JSON lines in and out, JSON Schema."""

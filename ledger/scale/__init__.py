@@ -1,0 +1,1 @@
+"""The ledger at scale: synthetic ledgers, the benchmark and the load test."""
