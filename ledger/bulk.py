@@ -43,13 +43,15 @@ from .journal import (
 )
 from .models import Actor, Claim, Document, Entity, Outlet, Place, Relation
 from .store import (
-    _claim_row_from,
-    _document_row,
-    _entity_row,
-    _place_row,
+    CLAIM_CHILD_TABLES,
+    claim_children,
+    claim_row,
     create_indexes,
     create_tables,
+    document_row,
     enable_search,
+    entity_row,
+    place_row,
     relation_row,
     replacing,
 )
@@ -70,6 +72,31 @@ BATCHES = {kind: TypeAdapter(list[model]) for kind, model in MODELS.items()}
 RECORDS = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
 LOAD_ORDER = ("actor", "outlet", "entity", "place", "document", "claim", "relation", "journal")
 """Within a chunk, records are written parents first (the stream itself is in this order)."""
+
+
+def write_records(ledger, path: Path) -> int:
+    """Write a validated seed ledger as a record stream ``ledger build --records`` reads:
+    parents first, each document followed by its claims. Returns the number of records."""
+    outlets = {o.id for o in ledger.outlets}
+    claims_of: dict[str, list[Claim]] = {}
+    for claim in ledger.claims:
+        claims_of.setdefault(claim.document, []).append(claim)
+    records: list[tuple[str, object]] = [
+        *(("actor", a) for a in ledger.actors),
+        *(("outlet", o) for o in ledger.outlets),
+        # An outlet's own entity is made from its outlet record, as the YAML loader does.
+        *(("entity", e) for e in ledger.entities if e.id not in outlets),
+        *(("place", p) for p in ledger.places),
+    ]
+    for document in ledger.documents:
+        records.append(("document", document))
+        records.extend(("claim", c) for c in claims_of.get(document.id, []))
+    records.extend(("relation", r) for r in ledger.relations)
+    with open(path, "w", encoding="utf-8") as handle:
+        for kind, record in records:
+            body = record.model_dump_json(exclude_defaults=True)
+            handle.write(f"{kind}\t{body}\n")
+    return len(records)
 
 
 @dataclass
@@ -121,7 +148,7 @@ class _Names:
 
     def for_claims(self, claims: list[Claim]) -> tuple[dict[str, tuple[str, bool]], dict[str, str]]:
         """The names of every entity and place these claims mention (unknown ids are absent)."""
-        entity_ids = {c.speaker for c in claims}
+        entity_ids = {e for c in claims for e in c.speakers}
         entity_ids.update(s.entity for c in claims for s in c.subjects)
         entity_ids.update(r.entity for c in claims for r in c.via)
         place_ids = {p for c in claims for p in c.places}
@@ -399,7 +426,7 @@ class _Loader:
 
     def _entity(self, records):
         lines = [n for n, _ in records]
-        self._insert("entities", [_entity_row(e) for _, e in records], lines)
+        self._insert("entities", [entity_row(e) for _, e in records], lines)
         self.names.add_entities([e for _, e in records])
         alias_rows, alias_lines, ties, tie_lines = [], [], [], []
         for line, entity in records:
@@ -422,10 +449,10 @@ class _Loader:
 
     def _place(self, records):
         self.names.add_places([p for _, p in records])
-        self._insert("places", [_place_row(p) for _, p in records], [n for n, _ in records])
+        self._insert("places", [place_row(p) for _, p in records], [n for n, _ in records])
 
     def _document(self, records):
-        self._insert("documents", [_document_row(d) for _, d in records], [n for n, _ in records])
+        self._insert("documents", [document_row(d) for _, d in records], [n for n, _ in records])
         # Claims follow their document: keep this chunk's documents and the last one before.
         last = self.documents.get(self.last_document)
         self.documents = {d.id: d for _, d in records}
@@ -434,8 +461,9 @@ class _Loader:
         self.last_document = records[-1][1].id
 
     def _claim(self, records):
-        rows, lines, subjects, places, relays, journal = [], [], [], [], [], []
-        sub_lines, place_lines, relay_lines = [], [], []
+        rows, lines, journal = [], [], []
+        children: dict[str, list[dict]] = {table: [] for table in CLAIM_CHILD_TABLES}
+        child_lines: dict[str, list[int]] = {table: [] for table in CLAIM_CHILD_TABLES}
         entity_names, place_names = self.names.for_claims([c for _, c in records])
         for line, claim in records:
             if claim.visibility.value != "public" or claim.embargo_until or claim.internal_note:
@@ -474,7 +502,7 @@ class _Loader:
                 )
                 continue
             try:
-                rows.append(_claim_row_from(claim, document, entity_names, place_names))
+                rows.append(claim_row(claim, document, entity_names, place_names))
             except KeyError as exc:
                 self.problems.append(
                     Problem(
@@ -485,30 +513,14 @@ class _Loader:
                 )
                 continue
             lines.append(line)
-            for subject in claim.subjects:
-                subjects.append(
-                    {"claim_id": claim.id, "entity_id": subject.entity, "role": subject.role.value}
-                )
-                sub_lines.append(line)
-            for position, place in enumerate(claim.places):
-                places.append({"claim_id": claim.id, "place_id": place, "position": position})
-                place_lines.append(line)
-            for position, relay in enumerate(claim.via):
-                relays.append(
-                    {
-                        "claim_id": claim.id,
-                        "position": position,
-                        "entity_id": relay.entity,
-                        "cue": relay.cue,
-                    }
-                )
-                relay_lines.append(line)
+            for table, child_rows in claim_children(claim).items():
+                children[table].extend(child_rows)
+                child_lines[table].extend([line] * len(child_rows))
             if claim.verification is not None:
                 journal.append((line, Entry(**seed_status_fields(claim))))
         self._insert("claims", rows, lines)
-        self._insert("claim_subjects", subjects, sub_lines)
-        self._insert("claim_places", places, place_lines)
-        self._insert("claim_relays", relays, relay_lines)
+        for table in CLAIM_CHILD_TABLES:
+            self._insert(table, children[table], child_lines[table])
         self._chain(journal)
 
     def _relation(self, records):

@@ -294,6 +294,8 @@ def show(
     out.print(claim["text"], highlight=False)
     speaker = claim["speaker"]
     attribution = f"{speaker['name']} ({speaker['kind_label']})"
+    if claim["also_said_by"]:
+        attribution += " and " + ", ".join(e["name"] for e in claim["also_said_by"])
     if claim["cue"]:
         attribution += f", {claim['cue']}"
     out.print(f"said by: {attribution}", highlight=False)

@@ -433,7 +433,7 @@ def seed_status_fields(claim) -> dict:
         "old_value": Status.UNVERIFIED.value,
         "new_value": claim.status.value,
         "actor_id": check.by,
-        "recorded_at": f"{check.on}T00:00:00.000000Z",
+        "recorded_at": f"{check.date}T00:00:00.000000Z",
         "rationale": check.rationale,
         "evidence": list(check.evidence),
         "origin": "seed",
@@ -447,7 +447,7 @@ def record_seed_statuses(conn: sqlite3.Connection, claims) -> int:
     rebuilt ledger replays the same history with the same hashes.
     """
     verified = [c for c in claims if c.verification is not None]
-    verified.sort(key=lambda c: c.verification.on)  # stable: file order within a day
+    verified.sort(key=lambda c: c.verification.date)  # stable: file order within a day
     for claim in verified:
         append(conn, Entry(**seed_status_fields(claim)))
     return len(verified)

@@ -237,13 +237,22 @@ class Verification(Model):
     """Who set a seed claim's status, when, why and on what evidence."""
 
     by: Slug = Field(description="The actor (see actors.yml) who set the status.")
-    on: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
+    date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] = Field(
         description="The day the status was set, YYYY-MM-DD."
     )
     rationale: NonEmpty
     evidence: list[NonEmpty] = Field(
         default_factory=list, description="Claim ids or URLs supporting the status."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed_key(cls, data):
+        # The key was once `on`, which YAML 1.1 tools (PyYAML) read as the boolean true and
+        # write back as `true:`; say what it is called now instead of "extra input".
+        if isinstance(data, dict) and {"on", "true", True} & set(data) and "date" not in data:
+            raise ValueError("the day the status was set is now called `date` (was `on`)")
+        return data
 
 
 class Acceptance(Model):
@@ -270,6 +279,12 @@ class Claim(Model):
     quote: NonEmpty = Field(description="The passage, verbatim from the document text.")
     anchor: Anchor | None = None
     speaker: Slug = Field(description="The entity who made the claim.")
+    also_said_by: list[Slug] = Field(
+        default_factory=list,
+        description="Other entities the document gives the same words to, when one quote is "
+        "attributed to several sources at once ('both sources accused ...'). The claim is "
+        "stored once; each of them counts as its speaker.",
+    )
     speaker_label: NonEmpty = Field(description="The speaker as the document names them.")
     speaker_inferred: bool = Field(
         False,
@@ -319,6 +334,11 @@ class Claim(Model):
         description="INTERNAL: a fact-checker's working note. Never published.",
         json_schema_extra={"internal": True},
     )
+    former_ids: list[Slug] = Field(
+        default_factory=list,
+        description="Ids this claim was published under before (e.g. when two records of one "
+        "shared quote were merged), so that old links still lead to it.",
+    )
     # Filled by the loader from the file the claim is in.
     document: Slug | None = None
     outlet: Slug | None = None
@@ -331,7 +351,16 @@ class Claim(Model):
             )
         if self.credibility and not self.credibility_note:
             raise ValueError("credibility needs a credibility_note giving the grounds")
+        if self.speaker in self.also_said_by or len(set(self.also_said_by)) < len(
+            self.also_said_by
+        ):
+            raise ValueError("also_said_by names each other speaker once, and not the speaker")
         return self
+
+    @property
+    def speakers(self) -> list[str]:
+        """Everyone the claim's words are attributed to, the first-named speaker first."""
+        return [self.speaker, *self.also_said_by]
 
 
 class DocumentFile(Model):

@@ -53,9 +53,19 @@ def _record(conn: sqlite3.Connection, table: str, record_id: str, kind: str) -> 
     return found[0]
 
 
+def current_claim_id(conn: sqlite3.Connection, claim_id: str) -> str:
+    """The claim's id today: a former id (of claims merged into one) gives the claim's own."""
+    found = conn.execute(
+        "SELECT claim_id FROM former_claim_ids WHERE former_id = ?", (claim_id,)
+    ).fetchone()
+    return found[0] if found else claim_id
+
+
 def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
-    """Everything about one claim: speaker, document, context, subjects, places, relations."""
+    """Everything about one claim: speaker, document, context, subjects, places, relations.
+    A former id shows the claim it was merged into."""
     conn = _db(db)
+    claim_id = current_claim_id(conn, claim_id)
     claim = _record(conn, "claims", claim_id, "claim")
     speaker = _rows(conn, "SELECT * FROM entities WHERE id = ?", (claim["speaker_id"],))[0]
     speaker["aliases"] = json.loads(speaker["aliases"] or "[]")
@@ -80,6 +90,13 @@ def claim_view(db: Path | sqlite3.Connection, claim_id: str) -> dict:
         "kind": claim["kind"],
         "speaker": speaker,
         "speaker_label": claim["speaker_label"],
+        "also_said_by": _rows(
+            conn,
+            "SELECT entities.id, entities.name FROM claim_speakers JOIN entities "
+            "ON entities.id = claim_speakers.entity_id WHERE claim_id = ? AND position > 0 "
+            "ORDER BY position",
+            (claim_id,),
+        ),
         "anonymous": bool(claim["anonymous"]),
         "cue": claim["cue"],
         "via": claim["via"],
@@ -351,9 +368,11 @@ def entity_view(db: Path | sqlite3.Connection, entity_id: str) -> dict:
         (entity["may_be_same_as"] or "[]", entity_id),
     )
     entity["kind_label"] = EntityKind(entity["kind"]).label
+    # Claims whose words are given to several speakers at once count for each of them.
     said = _rows(
         conn,
-        CLAIM_SUMMARY + " WHERE claims.speaker_id = ? ORDER BY claims.said_on_earliest, claims.id",
+        CLAIM_SUMMARY + " JOIN claim_speakers ON claim_speakers.claim_id = claims.id "
+        "WHERE claim_speakers.entity_id = ? ORDER BY claims.said_on_earliest, claims.id",
         (entity_id,),
     )
     about = _rows(

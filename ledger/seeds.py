@@ -315,6 +315,25 @@ class _SeedLoader:
         self._unique(documents, "document")
         claim_ids = self._unique(claims, "claim")
         texts = {d.record.id: d.record.text for d in documents}
+        # A former id keeps old links working: it may not name a claim of today, or two.
+        former_of: dict[str, str] = {}
+        for located in claims:
+            claim = located.record
+            for i, former in enumerate(claim.former_ids):
+                clash = None
+                if former in claim_ids:
+                    clash = "is a claim's id"
+                elif former in former_of:
+                    clash = f"is already a former id of {former_of[former]}"
+                if clash:
+                    self.problems.append(
+                        located.problem(
+                            f"claim {claim.id}: former_ids.{i}: {former!r} {clash}",
+                            "former_ids",
+                            i,
+                        )
+                    )
+                former_of.setdefault(former, claim.id)
 
         for located in entities:
             entity = located.record
@@ -425,6 +444,8 @@ class _SeedLoader:
     ) -> bool:
         claim: Claim = located.record
         checks = [self._known(located, claim.speaker, entity_ids, "entity", "speaker")]
+        for i, other in enumerate(claim.also_said_by):
+            checks.append(self._known(located, other, entity_ids, "entity", "also_said_by", i))
         for i, relay in enumerate(claim.via):
             checks.append(
                 self._known(located, relay.entity, entity_ids, "entity", "via", i, "entity")

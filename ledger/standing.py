@@ -40,7 +40,7 @@ Scope = Collection[str] | None
 @dataclass
 class ClaimFacts:
     id: str
-    speaker: str
+    speakers: list[str]
     speaker_inferred: bool
     document: str
     outlet: str
@@ -90,7 +90,7 @@ def same_source_groups(conn: sqlite3.Connection) -> dict[str, str]:
 def claim_facts(conn: sqlite3.Connection, ids: Scope) -> dict[str, ClaimFacts]:
     where, params = sql_in("id", ids)
     facts = {
-        row[0]: ClaimFacts(row[0], row[1], bool(row[2]), row[3], row[4], row[5])
+        row[0]: ClaimFacts(row[0], [row[1]], bool(row[2]), row[3], row[4], row[5])
         for row in conn.execute(
             "SELECT id, speaker_id, speaker_inferred, document_id, outlet_id, status FROM claims "
             f"WHERE {where}",
@@ -98,6 +98,13 @@ def claim_facts(conn: sqlite3.Connection, ids: Scope) -> dict[str, ClaimFacts]:
         )
     }
     where, params = sql_in("claim_id", ids)
+    for claim_id, entity in conn.execute(
+        f"SELECT claim_id, entity_id FROM claim_speakers WHERE {where} AND position > 0 "
+        "ORDER BY claim_id, position",
+        params,
+    ):
+        if claim_id in facts:
+            facts[claim_id].speakers.append(entity)
     for claim_id, entity in conn.execute(
         f"SELECT claim_id, entity_id FROM claim_relays WHERE {where} ORDER BY claim_id, position",
         params,
@@ -131,17 +138,19 @@ def dependence(
         return f"it is itself marked {support.status}"
     if support.speaker_inferred:
         return "its speaker is inferred: the report prints none"
-    if support.speaker == claim.speaker:
+    # A claim with several speakers (one quote given to "both sources") shares a source with
+    # any claim by any of them.
+    if set(support.speakers) & set(claim.speakers):
         return "the same speaker"
-    if same.get(support.speaker, support.speaker) == same.get(claim.speaker, claim.speaker):
+    if {same.get(e, e) for e in support.speakers} & {same.get(e, e) for e in claim.speakers}:
         return "its speaker may be the same person or body as this claim's"
     if frozenset((claim.id, support.id)) in repeats:
         return "one repeats the other"
-    chain = {same.get(e, e) for e in [claim.speaker, *claim.relays]}
-    shared = [e for e in [support.speaker, *support.relays] if same.get(e, e) in chain]
+    chain = {same.get(e, e) for e in [*claim.speakers, *claim.relays]}
+    shared = [e for e in [*support.speakers, *support.relays] if same.get(e, e) in chain]
     if shared:
         return f"both come through the same source ({shared[0]})"
-    if claim.outlet == support.outlet and claim.outlet in (claim.speaker, support.speaker):
+    if claim.outlet == support.outlet and claim.outlet in (*claim.speakers, *support.speakers):
         return "the outlet restating its own source"
     return None
 

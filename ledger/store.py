@@ -55,6 +55,7 @@ FACET_INDEXES = {
     "claim_subjects": ["entity_id"],
     "claim_places": ["place_id"],
     "claim_relays": ["entity_id"],
+    "claim_speakers": ["entity_id"],
     "relations": ["claim_id", "other_claim_id", "kind"],
     "aliases": ["alias"],
     "affiliations": ["affiliated_id"],
@@ -212,6 +213,7 @@ def create_tables(db: sqlite_utils.Database) -> None:
             "note": str,
             "names": str,
             "speaker_inferred": int,
+            "also_said_by": str,
             "accepted": str,
             "independent_supports": int,
             "contradicted_by": int,
@@ -268,6 +270,16 @@ def create_tables(db: sqlite_utils.Database) -> None:
     )
     db["claim_relays"].create(
         {"claim_id": str, "position": int, "entity_id": str, "cue": str},
+        pk=("claim_id", "position"),
+        foreign_keys=[("claim_id", "claims", "id"), ("entity_id", "entities", "id")],
+    )
+    db["former_claim_ids"].create(
+        {"former_id": str, "claim_id": str},
+        pk="former_id",
+        foreign_keys=[("claim_id", "claims", "id")],
+    )
+    db["claim_speakers"].create(
+        {"claim_id": str, "position": int, "entity_id": str},
         pk=("claim_id", "position"),
         foreign_keys=[("claim_id", "claims", "id"), ("entity_id", "entities", "id")],
     )
@@ -374,7 +386,7 @@ def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress |
         step,
     )
     _insert(db, "actors", (a.model_dump(mode="json") for a in ledger.actors), step)
-    _insert(db, "entities", (_entity_row(e) for e in ledger.entities), step)
+    _insert(db, "entities", (entity_row(e) for e in ledger.entities), step)
     _insert(
         db,
         "aliases",
@@ -395,49 +407,50 @@ def write_ledger(db: sqlite_utils.Database, ledger: Ledger, progress: Progress |
         ),
         step,
     )
-    _insert(db, "places", (_place_row(p) for p in ledger.places), step)
+    _insert(db, "places", (place_row(p) for p in ledger.places), step)
     _insert(db, "questions", (q.model_dump(mode="json") for q in ledger.questions), step)
-    _insert(db, "documents", (_document_row(d) for d in ledger.documents), step)
+    _insert(db, "documents", (document_row(d) for d in ledger.documents), step)
     _insert(
         db,
         "claims",
-        (
-            _claim_row_from(c, documents[c.document], entity_names, place_names)
-            for c in ledger.claims
-        ),
+        (claim_row(c, documents[c.document], entity_names, place_names) for c in ledger.claims),
         step,
     )
-    _insert(
-        db,
-        "claim_subjects",
-        (
-            {"claim_id": c.id, "entity_id": s.entity, "role": s.role.value}
-            for c in ledger.claims
-            for s in c.subjects
-        ),
-        step,
-    )
-    _insert(
-        db,
-        "claim_places",
-        (
-            {"claim_id": c.id, "place_id": p, "position": i}
-            for c in ledger.claims
-            for i, p in enumerate(c.places)
-        ),
-        step,
-    )
-    _insert(
-        db,
-        "claim_relays",
-        (
-            {"claim_id": c.id, "position": i, "entity_id": r.entity, "cue": r.cue}
-            for c in ledger.claims
-            for i, r in enumerate(c.via)
-        ),
-        step,
-    )
+    for table in CLAIM_CHILD_TABLES:
+        _insert(db, table, (row for c in ledger.claims for row in claim_children(c)[table]), step)
     _insert(db, "relations", (relation_row(r) for r in ledger.relations), step)
+
+
+CLAIM_CHILD_TABLES = (
+    "claim_subjects",
+    "claim_places",
+    "claim_relays",
+    "claim_speakers",
+    "former_claim_ids",
+)
+"""Tables holding a claim's lists, one row per item, in the order they are written."""
+
+
+def claim_children(claim: Claim) -> dict[str, list[dict]]:
+    """A claim's rows in each of ``CLAIM_CHILD_TABLES``; every build road writes these."""
+    return {
+        "claim_subjects": [
+            {"claim_id": claim.id, "entity_id": s.entity, "role": s.role.value}
+            for s in claim.subjects
+        ],
+        "claim_places": [
+            {"claim_id": claim.id, "place_id": p, "position": i} for i, p in enumerate(claim.places)
+        ],
+        "claim_relays": [
+            {"claim_id": claim.id, "position": i, "entity_id": r.entity, "cue": r.cue}
+            for i, r in enumerate(claim.via)
+        ],
+        "claim_speakers": [
+            {"claim_id": claim.id, "position": i, "entity_id": e}
+            for i, e in enumerate(claim.speakers)
+        ],
+        "former_claim_ids": [{"former_id": f, "claim_id": claim.id} for f in claim.former_ids],
+    }
 
 
 def relation_row(relation) -> dict:
@@ -464,20 +477,20 @@ def _insert(db: sqlite_utils.Database, table: str, rows: Iterable[dict], step: P
         step(table, len(batch))
 
 
-def _entity_row(entity: Entity) -> dict:
+def entity_row(entity: Entity) -> dict:
     row = entity.model_dump(mode="json", exclude={"affiliations", *internal_fields(Entity)})
     row["aliases"] = json.dumps(entity.aliases, ensure_ascii=False)
     row["may_be_same_as"] = json.dumps(entity.may_be_same_as)
     return row
 
 
-def _place_row(place: Place) -> dict:
+def place_row(place: Place) -> dict:
     row = place.model_dump(mode="json")
     row["aliases"] = json.dumps(place.aliases, ensure_ascii=False)
     return row
 
 
-def _document_row(document: Document) -> dict:
+def document_row(document: Document) -> dict:
     row = document.model_dump(mode="json", exclude={"outlet"})
     row["outlet_id"] = document.outlet
     row["authors"] = json.dumps(document.authors, ensure_ascii=False)
@@ -508,12 +521,16 @@ def via_text(claim: Claim, entity_names: EntityNames) -> str | None:
 
 def search_names(claim: Claim, entity_names: EntityNames, place_names: dict[str, str]) -> str:
     """Every name and alias of who and where the claim involves, so any spelling finds it."""
-    involved = [claim.speaker, *(s.entity for s in claim.subjects), *(r.entity for r in claim.via)]
+    involved = [
+        *claim.speakers,
+        *(s.entity for s in claim.subjects),
+        *(r.entity for r in claim.via),
+    ]
     parts = [entity_names[e][0] for e in involved] + [place_names[p] for p in claim.places]
     return " | ".join(dict.fromkeys(name for part in parts for name in part.split(" | ")))
 
 
-def _claim_row_from(
+def claim_row(
     claim: Claim, document: Document, entity_names: EntityNames, place_names: dict[str, str]
 ) -> dict:
     """A claims row: the claim with its derived columns, completing its anchor and date."""
@@ -556,6 +573,7 @@ def _claim_row_from(
         "note": claim.note,
         "names": search_names(claim, entity_names, place_names),
         "speaker_inferred": int(claim.speaker_inferred),
+        "also_said_by": json.dumps(claim.also_said_by) if claim.also_said_by else None,
         "accepted": (
             json.dumps([a.model_dump(mode="json") for a in claim.accepted], ensure_ascii=False)
             if claim.accepted

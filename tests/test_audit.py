@@ -12,7 +12,8 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from ledger import actions, synth
+from ledger import actions
+from ledger.scale import synth
 from ledger.build import build, build_records
 from ledger.cli import app
 

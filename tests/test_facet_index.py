@@ -17,7 +17,7 @@ from datasette.app import Datasette
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger import synth
+from ledger.scale import synth
 from ledger.bulk import build_from_records
 from ledger.publish import facet_config, publish
 

@@ -206,7 +206,7 @@ def test_seed_status_needs_verification(mini_seeds):
     line = edit(
         mini_seeds,
         "documents/weekly-2024-01-17.yml",
-        "    verification:\n      by: curator\n      on: 2024-02-01\n"
+        "    verification:\n      by: curator\n      date: 2024-02-01\n"
         "      rationale: The engineer says no warning was given.\n"
         "      evidence: [daily-engineer-no-warning]\n",
         "\n",

@@ -9,7 +9,8 @@ import sqlite3
 import pytest
 import yaml
 
-from ledger import ranked_search, synth
+from ledger import ranked_search
+from ledger.scale import synth
 from ledger.bulk import build_from_records
 
 from .conftest import METADATA

@@ -61,7 +61,7 @@ def verified(status, rationale="Set for the test.", evidence=("https://example.o
         "status": status,
         "verification": {
             "by": "curator",
-            "on": "2024-02-01",
+            "date": "2024-02-01",
             "rationale": rationale,
             "evidence": list(evidence),
         },
@@ -173,10 +173,22 @@ SUPPORTED = claim(
             {},
             "outlet restating",
         ),
+        # One quote given to two speakers at once: either of them is the same source.
+        (
+            claim("b-co-speaker", "The bridge went down on Monday.", "ben", "two"),
+            {"first": {"also_said_by": ["ben"]}},
+            "same speaker",
+        ),
+        (
+            claim("b-shared", "The bridge went down.", "cleo", "two", also_said_by=["ana"]),
+            {},
+            "same speaker",
+        ),
     ],
 )
 def test_independence_refuses_support_that_is_not_independent(tmp_path, support, extra, why):
     first = dict(SUPPORTED, via=extra["first_via"]) if "first_via" in extra else SUPPORTED
+    first = dict(first, **extra.get("first", {}))
     seeds = tiny_ledger(
         tmp_path,
         [first, support],

@@ -385,7 +385,7 @@ def _publisher_files(
             claim["status"] = status.value
             claim["verification"] = {
                 "by": actor_id,
-                "on": _day(review.get("datePublished")) or today,
+                "date": _day(review.get("datePublished")) or today,
                 "rationale": f'{publisher} rated it "{rating.get("alternateName", "")}" '
                 f"({rating.get('ratingValue')} on a scale from "
                 f"{rating.get('worstRating', 1)} to {rating.get('bestRating', 5)}).",

@@ -298,7 +298,7 @@ def generate(claims: int, seed: int = 1) -> Iterator[dict]:
                 evidence = [rng.choice(claim_ids)] if claim_ids else []
                 claim["verification"] = {
                     "by": "synth-curator",
-                    "on": published,
+                    "date": published,
                     "rationale": f"Checked against {len(evidence)} other claims.",
                     "evidence": evidence or ["https://example.org/evidence"],
                 }

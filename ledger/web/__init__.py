@@ -8,17 +8,22 @@ from .plugin import (
     asgi_wrapper,
     extra_css_urls,
     extra_template_vars,
+    handle_exception,
     prepare_connection,
     register_facet_classes,
     register_output_renderer,
     register_routes,
     render_cell,
 )
+from .snapshot_search import count_from_index, filters_from_request
 
 __all__ = [
     "asgi_wrapper",
+    "count_from_index",
+    "filters_from_request",
     "extra_css_urls",
     "extra_template_vars",
+    "handle_exception",
     "prepare_connection",
     "register_facet_classes",
     "register_output_renderer",

@@ -7,11 +7,12 @@ form posts to routes that call the same functions as the CLI.
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
 from .. import actions, rules
@@ -248,6 +249,37 @@ async def claim_action(request, datasette):
                 request, f"Claims resting on this one, to look at again: {ids}.", datasette.WARNING
             )
     return Response.redirect(datasette.urls.row(database, "claims", claim_id))
+
+
+FORMER_CLAIM_PATH = re.compile(r"^/(?P<database>[^/]+)/claims/(?P<former>[^/.]+)(?P<ext>\.json)?$")
+
+
+@hookimpl(tryfirst=True)  # Datasette answers with the first handler's response: ours first
+def handle_exception(datasette, request, exception):
+    """A claim's former id (kept when two records of one quote were merged) is a redirect to
+    the claim, so published links keep working; anything else is Datasette's to answer."""
+    match = FORMER_CLAIM_PATH.match(request.path)
+    if not isinstance(exception, NotFound) or match is None:
+        return None
+
+    async def redirect():
+        if match["database"] not in datasette.databases:
+            return None
+        db = datasette.get_database(match["database"])
+        if not await db.table_exists("former_claim_ids"):
+            return None
+        row = (
+            await db.execute(
+                "SELECT claim_id FROM former_claim_ids WHERE former_id = ?",
+                [tilde_decode(match["former"])],
+            )
+        ).first()
+        if row is None:
+            return None
+        url = datasette.urls.row(match["database"], "claims", row[0])
+        return Response.redirect(url + (match["ext"] or ""), status=301)
+
+    return redirect
 
 
 @hookimpl(tryfirst=True)  # Datasette takes the first route that matches: ours, not the plugin's
