@@ -31,7 +31,7 @@ from pathlib import Path
 import sqlite_utils
 from pydantic import TypeAdapter, ValidationError
 
-from . import standing
+from . import rules, standing
 from .errors import Problem, SeedErrors, describe_error, display_path
 from .journal import (
     GENESIS_HASH,
@@ -41,7 +41,17 @@ from .journal import (
     seal_seed_state,
     seed_status_fields,
 )
-from .models import Actor, Claim, Document, Entity, Outlet, Place, Relation
+from .models import (
+    Actor,
+    Claim,
+    Document,
+    Entity,
+    Outlet,
+    Place,
+    Question,
+    Relation,
+    outlet_entity,
+)
 from .store import (
     CLAIM_CHILD_TABLES,
     claim_children,
@@ -63,6 +73,7 @@ MODELS = {
     "actor": Actor,
     "entity": Entity,
     "place": Place,
+    "question": Question,
     "document": Document,
     "claim": Claim,
     "relation": Relation,
@@ -70,23 +81,34 @@ MODELS = {
 }
 BATCHES = {kind: TypeAdapter(list[model]) for kind, model in MODELS.items()}
 RECORDS = {kind: TypeAdapter(model) for kind, model in MODELS.items()}
-LOAD_ORDER = ("actor", "outlet", "entity", "place", "document", "claim", "relation", "journal")
+LOAD_ORDER = (
+    "actor",
+    "outlet",
+    "entity",
+    "place",
+    "question",
+    "document",
+    "claim",
+    "relation",
+    "journal",
+)
 """Within a chunk, records are written parents first (the stream itself is in this order)."""
 
 
 def write_records(ledger, path: Path) -> int:
     """Write a validated seed ledger as a record stream ``ledger build --records`` reads:
     parents first, each document followed by its claims. Returns the number of records."""
-    outlets = {o.id for o in ledger.outlets}
+    twins = {o.id: outlet_entity(o) for o in ledger.outlets}
     claims_of: dict[str, list[Claim]] = {}
     for claim in ledger.claims:
         claims_of.setdefault(claim.document, []).append(claim)
     records: list[tuple[str, object]] = [
         *(("actor", a) for a in ledger.actors),
         *(("outlet", o) for o in ledger.outlets),
-        # An outlet's own entity is made from its outlet record, as the YAML loader does.
-        *(("entity", e) for e in ledger.entities if e.id not in outlets),
+        # An outlet's own entity is made from its outlet record, unless an entity defines it.
+        *(("entity", e) for e in ledger.entities if e != twins.get(e.id)),
         *(("place", p) for p in ledger.places),
+        *(("question", q) for q in ledger.questions),
     ]
     for document in ledger.documents:
         records.append(("document", document))
@@ -215,6 +237,9 @@ def build_from_records(
                 conn.execute("COMMIT")
                 step("indexes", 1)
                 create_indexes(db)
+                conn.execute("BEGIN")
+                rules.derive_question_relations(conn)  # as the YAML road: part of the seed state
+                conn.execute("COMMIT")
                 seal_seed_state(conn)
                 conn.execute("BEGIN")
                 standing.refresh(conn)  # counts and status_evidence; rules run in audit
@@ -330,6 +355,9 @@ class _Loader:
         self.last_document: str | None = None
         self.pending: dict[str, tuple[list[dict], list[int]]] = {}
         self.seq, self.prev_hash = 0, GENESIS_HASH
+        self.outlet_twins: list[tuple[int, Outlet]] = []
+        self.outlet_ids: set[str] = set()
+        self.defined: set[str] = set()  # outlet ids an entity record defines
 
     def load(self, source: Path) -> None:
         chunk: list[tuple[int, str, bytes]] = []
@@ -347,6 +375,8 @@ class _Loader:
                     self._chunk(chunk)
                     chunk = []
         self._chunk(chunk)
+        self._outlet_entities()
+        self._write()
 
     def _chunk(self, chunk: list[tuple[int, str, bytes]]) -> None:
         """Validate a chunk kind by kind, then write it, parents first."""
@@ -359,6 +389,8 @@ class _Loader:
                 continue
             self.report.records += len(batch)
             self.report.counts[kind] = self.report.counts.get(kind, 0) + len(batch)
+            if LOAD_ORDER.index(kind) > LOAD_ORDER.index("entity"):
+                self._outlet_entities()  # every entity record came before this kind
             records = self._validate(kind, batch)
             if records:
                 getattr(self, f"_{kind}")(records)
@@ -413,11 +445,17 @@ class _Loader:
         self._insert(
             "outlets", [o.model_dump(mode="json", exclude={"aliases"}) for _, o in records], lines
         )
-        twins = [
-            (n, Entity(id=o.id, name=o.name, kind=EntityKind.MEDIA, aliases=o.aliases))
-            for n, o in records
-        ]
-        self._entity(twins)
+        # An outlet speaks as an entity of its id unless an entity record defines it (as in
+        # the YAML seeds): its entity waits until the entities have been read.
+        self.outlet_twins.extend(records)
+        self.outlet_ids.update(o.id for _, o in records)
+
+    def _outlet_entities(self):
+        """The entities of outlets no entity record defined, once, before anything cites them."""
+        twins = [(n, outlet_entity(o)) for n, o in self.outlet_twins if o.id not in self.defined]
+        self.outlet_twins = []
+        if twins:
+            self._entity(twins)
 
     def _actor(self, records):
         self._insert(
@@ -425,6 +463,7 @@ class _Loader:
         )
 
     def _entity(self, records):
+        self.defined.update(e.id for _, e in records if e.id in self.outlet_ids)
         lines = [n for n, _ in records]
         self._insert("entities", [entity_row(e) for _, e in records], lines)
         self.names.add_entities([e for _, e in records])
@@ -450,6 +489,11 @@ class _Loader:
     def _place(self, records):
         self.names.add_places([p for _, p in records])
         self._insert("places", [place_row(p) for _, p in records], [n for n, _ in records])
+
+    def _question(self, records):
+        self._insert(
+            "questions", [q.model_dump(mode="json") for _, q in records], [n for n, _ in records]
+        )
 
     def _document(self, records):
         self._insert("documents", [document_row(d) for _, d in records], [n for n, _ in records])

@@ -441,13 +441,14 @@ def seed_status_fields(claim) -> dict:
 
 
 def record_seed_statuses(conn: sqlite3.Connection, claims) -> int:
-    """Journal each seed claim's non-default status as set by its curator, oldest first.
+    """Journal each seed claim's non-default status as set by its curator, in seed order.
 
     The claims table already holds these statuses; the entries say who set them and why, so a
-    rebuilt ledger replays the same history with the same hashes.
+    rebuilt ledger replays the same history with the same hashes. Seed order, not date order,
+    is the order a record stream can keep too (``bulk`` journals each claim as it reads it),
+    so both build roads give the same journal.
     """
     verified = [c for c in claims if c.verification is not None]
-    verified.sort(key=lambda c: c.verification.date)  # stable: file order within a day
     for claim in verified:
         append(conn, Entry(**seed_status_fields(claim)))
     return len(verified)

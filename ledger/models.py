@@ -357,10 +357,29 @@ class Claim(Model):
             raise ValueError("also_said_by names each other speaker once, and not the speaker")
         return self
 
+    def withheld_reason(self, today: str) -> str | None:
+        """Why the claim is not public on ``today`` (YYYY-MM-DD), or None when it is."""
+        if self.visibility is Visibility.INTERNAL:
+            return "marked internal"
+        if self.embargo_until and self.embargo_until > today:
+            return f"under embargo until {self.embargo_until}"
+        return None
+
     @property
     def speakers(self) -> list[str]:
         """Everyone the claim's words are attributed to, the first-named speaker first."""
         return [self.speaker, *self.also_said_by]
+
+
+def outlet_entity(outlet: Outlet) -> Entity:
+    """The entity that speaks for an outlet: its own statements have it as speaker."""
+    return Entity(
+        id=outlet.id,
+        name=outlet.name,
+        kind=EntityKind.MEDIA,
+        description=outlet.description,
+        aliases=outlet.aliases,
+    )
 
 
 class DocumentFile(Model):

@@ -18,6 +18,7 @@ Layout of a seeds directory::
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -40,8 +41,8 @@ from .models import (
     Place,
     Question,
     Relation,
+    outlet_entity,
 )
-from .vocabulary import EntityKind
 from .yamlfile import Location, YamlFile, read_yaml
 
 ANCHOR_CONTEXT = 32
@@ -75,17 +76,6 @@ class _Located:
 
     def problem(self, message: str, *field_path: str | int) -> Problem:
         return self.file.problem((*self.loc, *field_path), message)
-
-
-def outlet_entity(outlet: Outlet) -> Entity:
-    """The entity that speaks for an outlet: its own statements have it as speaker."""
-    return Entity(
-        id=outlet.id,
-        name=outlet.name,
-        kind=EntityKind.MEDIA,
-        description=outlet.description,
-        aliases=outlet.aliases,
-    )
 
 
 def load_seeds(seeds_dir: Path, pending: Mapping[Path, bytes] | None = None) -> Ledger:
@@ -350,6 +340,7 @@ class _SeedLoader:
         for located in documents:
             self._known(located, located.record.outlet, outlet_ids, "outlet", "outlet")
 
+        self._check_public_evidence(claims)
         anchored_claims = []
         for located in claims:
             claim = located.record
@@ -433,6 +424,27 @@ class _SeedLoader:
             )
         )
         return False
+
+    def _check_public_evidence(self, claims: list[_Located]) -> None:
+        """A public claim's status may not rest on a claim the public cannot read: the
+        journal would publish its id (see boundary.py)."""
+        today = dt.date.today().isoformat()
+        withheld = {c.record.id: c.record.withheld_reason(today) for c in claims}
+        for located in claims:
+            claim = located.record
+            if withheld[claim.id] or claim.verification is None:
+                continue
+            for i, evidence in enumerate(claim.verification.evidence):
+                if withheld.get(evidence):
+                    self.problems.append(
+                        located.problem(
+                            f"claim {claim.id}: verification.evidence.{i}: {evidence} is "
+                            f"withheld ({withheld[evidence]}); cite it only once it is public",
+                            "verification",
+                            "evidence",
+                            i,
+                        )
+                    )
 
     def _check_claim_references(
         self,

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from ledger.boundary import internal_path
 from ledger.build import build
 from ledger.cli import app
-from ledger.errors import LedgerError
+from ledger.errors import SeedErrors
 from ledger.publish import publish
 
 from .conftest import METADATA, Server
@@ -184,9 +184,15 @@ def test_public_claims_cannot_cite_withheld_ones(mini_seeds, tmp_path):
     doc.write_text(
         doc.read_text().replace("evidence: [daily-engineer-no-warning]", f"evidence: [{INTERNAL}]")
     )
-    with pytest.raises(LedgerError, match="is withheld"):
+    with pytest.raises(SeedErrors) as refused:
         build(mini_seeds, tmp_path / "ledger.db")
+    assert "is withheld" in str(refused.value.problems[0])
     assert not (tmp_path / "ledger.db").exists()
+    # `ledger check` says so too, naming the line: check-valid means build-valid.
+    result = CliRunner().invoke(app, ["check", "--seeds", str(mini_seeds)])
+    assert result.exit_code == 2
+    assert "weekly-2024-01-17.yml:" in result.output
+    assert f"verification.evidence.0: {INTERNAL} is withheld (marked internal)" in result.output
 
 
 # -- a claim withheld after a journal entry cited it ---------------------------------------
