@@ -22,8 +22,8 @@ from pathlib import Path
 
 from . import journal, rules, standing
 from .errors import LedgerError
+from .files import connect
 from .journal import Entry, JournalConflict, relation_value, scalar
-from .store import connect
 from .vocabulary import (
     ActorRole,
     InformationCredibility,

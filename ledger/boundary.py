@@ -27,10 +27,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import LedgerError
+from .files import replacing
 from .journal import Entry, evidence_json
-from .models import Claim, Entity, Relation, internal_fields
-from .seeds import Ledger
-from .store import replacing
+from .models import Claim, Entity, Ledger, Relation, internal_fields
 
 INTERNAL_FIELDS: dict[str, tuple[str, ...]] = {
     "claim": internal_fields(Claim),
@@ -43,7 +42,6 @@ def internal_path(db_path: Path) -> Path:
     """Where the internal sidecar of a ledger lives: ledger.db -> ledger.internal.db."""
     db_path = Path(db_path)
     return db_path.with_name(f"{db_path.stem}.internal{db_path.suffix or '.db'}")
-
 
 
 @dataclass

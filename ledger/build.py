@@ -17,9 +17,11 @@ from pydantic import ValidationError
 
 from . import boundary, journal, rules
 from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
+from .files import connect
 from .journal import Entry
-from .seeds import Ledger, load_seeds
-from .store import Progress, build_database, connect, seed_database
+from .models import Ledger
+from .seeds import load_seeds
+from .store import Progress, build_database, seed_database
 
 JOURNAL_FILE = "journal.jsonl"
 """Where `ledger journal export` writes fact-checkers' entries, next to the seeds."""

@@ -33,6 +33,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import rules, standing
 from .errors import Problem, SeedErrors, describe_error, display_path
+from .files import replacing
 from .journal import (
     GENESIS_HASH,
     Entry,
@@ -52,19 +53,16 @@ from .models import (
     Relation,
     outlet_entity,
 )
-from .store import (
+from .rows import (
     CLAIM_CHILD_TABLES,
     claim_children,
     claim_row,
-    create_indexes,
-    create_tables,
     document_row,
-    enable_search,
     entity_row,
     place_row,
     relation_row,
-    replacing,
 )
+from .schema import create_indexes, create_tables, enable_search
 from .vocabulary import EntityKind
 
 BATCH = 2000

@@ -646,8 +646,8 @@ def audit(
 
     Exits 0 when the journal and the tables agree, 1 naming the first bad entry otherwise.
     """
+    from .files import connect
     from .journal import audit as audit_journal
-    from .store import connect
 
     try:
         conn = connect(db).conn
@@ -742,7 +742,7 @@ def suggest(
     `ledger relate`, reject it with `ledger unrelate`, or use the claim page.
     """
     from .extract import suggest as suggester
-    from .store import connect
+    from .files import connect
 
     try:
         conn = connect(db).conn
@@ -832,8 +832,8 @@ def export_claimreview(
     Ratings (best 5, worst 1): confirmed 5 True, corroborated 4 Mostly true, disputed 2 Mostly
     false, false 1 False. Unverified, contested and unverifiable claims are not exported.
     """
+    from .files import connect
     from .interchange.export import claim_reviews
-    from .store import connect
 
     try:
         reviews = claim_reviews(connect(db).conn, base_url, organization, organization_url)
@@ -1162,8 +1162,8 @@ app.add_typer(journal_app, name="journal")
 def journal_head(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """The last entry's SEQ:HASH. Keep it somewhere else (a commit, a published page) and
     `ledger audit --head SEQ:HASH` will notice if the journal is ever cut short."""
+    from .files import connect
     from .journal import head
-    from .store import connect
 
     try:
         last = head(connect(db).conn)

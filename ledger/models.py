@@ -9,6 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated
 
@@ -483,3 +484,24 @@ def internal_fields(model: type[BaseModel]) -> tuple[str, ...]:
 def slugify(text: str) -> str:
     """A slug made from free text, for ids proposed by tools."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:120] or "x"
+
+
+ANCHOR_CONTEXT = 32
+"""Code points of prefix and suffix kept around each quote (TextQuoteSelector)."""
+
+
+@dataclass
+class Ledger:
+    """Every validated record of a seed ledger, in file order."""
+
+    outlets: list[Outlet] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    places: list[Place] = field(default_factory=list)
+    documents: list[Document] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}

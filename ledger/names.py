@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from .store import connect
+from .files import connect
 
 MIN_SCORE = 80.0
 """Lowest similarity (0-100) of two skeletons still offered as "did you mean"."""

@@ -28,7 +28,7 @@ import yaml
 
 from . import facet_index, ranked_search
 from .errors import LedgerError
-from .store import connect
+from .files import connect
 
 TABLE = "claims"
 SORT_COLUMN = "said_on_earliest"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import journal, rules, standing
 from .errors import LedgerError
-from .store import connect
+from .files import connect
 from .vocabulary import EntityKind, JournalAction, RelationKind, Status
 
 

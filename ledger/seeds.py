@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -30,12 +30,14 @@ from rapidfuzz import fuzz
 
 from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
 from .models import (
+    ANCHOR_CONTEXT,
     Actor,
     Anchor,
     Claim,
     Document,
     DocumentFile,
     Entity,
+    Ledger,
     Model,
     Outlet,
     Place,
@@ -44,26 +46,6 @@ from .models import (
     outlet_entity,
 )
 from .yamlfile import Location, YamlFile, read_yaml
-
-ANCHOR_CONTEXT = 32
-"""Code points of prefix and suffix kept around each quote (TextQuoteSelector)."""
-
-
-@dataclass
-class Ledger:
-    """Every validated record of a seed ledger, in file order."""
-
-    outlets: list[Outlet] = field(default_factory=list)
-    actors: list[Actor] = field(default_factory=list)
-    entities: list[Entity] = field(default_factory=list)
-    places: list[Place] = field(default_factory=list)
-    documents: list[Document] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
-    relations: list[Relation] = field(default_factory=list)
-    questions: list[Question] = field(default_factory=list)
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name)) for name in self.__dataclass_fields__}
 
 
 @dataclass

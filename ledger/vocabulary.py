@@ -1,6 +1,6 @@
 """The controlled vocabularies of the ledger, each value with the definition users see.
 
-Every vocabulary is also published as a table (see ``store.py``) so that Datasette shows a
+Every vocabulary is also published as a table (see ``schema.py``) so that Datasette shows a
 readable label and definition wherever a value appears.
 """
 

@@ -21,11 +21,12 @@ from typer.testing import CliRunner
 from ledger import actions, rules, standing
 from ledger.build import build
 from ledger.cli import app
+from ledger.files import connect
 from ledger.journal import audit
 from ledger.models import Acceptance
 from ledger.queries import claim_view, entity_view
 from ledger.seeds import load_seeds
-from ledger.store import connect, seed_database
+from ledger.store import seed_database
 
 from .conftest import PASSWORD, Server, csrf_token, log_in
 

@@ -8,7 +8,7 @@ import pytest
 
 from ledger.build import build
 from ledger.queries import search_claims
-from ledger.store import FACET_INDEXES
+from ledger.schema import FACET_INDEXES
 
 
 def dump(db) -> list[str]:

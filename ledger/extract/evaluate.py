@@ -19,7 +19,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..seeds import Ledger, load_seeds
+from ..models import Ledger
+from ..seeds import load_seeds
 from . import Directory, Extractor, Proposal
 from .polnear import Attribution, read_split
 

@@ -19,7 +19,7 @@ import sqlite3
 from pathlib import Path
 
 from ..errors import LedgerError
-from ..store import connect
+from ..files import connect
 from ..vocabulary import EntityKind, Status
 
 RATINGS: dict[str, tuple[int, str]] = {

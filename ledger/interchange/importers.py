@@ -21,9 +21,10 @@ import yaml
 
 from .. import journal
 from ..errors import LedgerError, Problem, SeedErrors, display_path
+from ..files import replacing
 from ..models import edtf_bounds, slugify
+from ..schema import create_schema, enable_search
 from ..seeds import add_to_seeds, is_url, load_seeds
-from ..store import create_schema, enable_search, replacing
 from ..vocabulary import Status
 from .export import MANIFEST_FORMAT
 
