@@ -33,7 +33,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from . import rules, standing
 from .errors import Problem, SeedErrors, describe_error, display_path
-from .files import replacing
+from .files import building
 from .journal import (
     GENESIS_HASH,
     Entry,
@@ -216,37 +216,27 @@ def build_from_records(
         target=_produce, args=(str(source), name, sending), daemon=True, name="ledger-validate"
     )
     try:
-        with replacing(db_path) as building:
-            conn = sqlite3.connect(str(building), isolation_level=None)
-            try:
-                conn.execute("PRAGMA journal_mode = OFF")
-                conn.execute("PRAGMA synchronous = OFF")
-                conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-                db = sqlite_utils.Database(conn)
-                conn.execute("BEGIN")
-                create_tables(db)
-                producer.start()
-                sending.close()
-                writer = _Writer(conn, name, problems, report, rows_file)
-                _consume(receiving, writer, step, problems, report)
-                if problems:
-                    raise SeedErrors(problems)
-                conn.execute("COMMIT")
-                step("indexes", 1)
-                create_indexes(db)
-                conn.execute("BEGIN")
-                rules.derive_question_relations(conn)  # as the YAML road: part of the seed state
-                conn.execute("COMMIT")
-                seal_seed_state(conn)
-                conn.execute("BEGIN")
-                standing.refresh(conn)  # counts and status_evidence; rules run in audit
-                conn.execute("COMMIT")
-                enable_search(db)
-                conn.execute("ANALYZE")
-                conn.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                conn.close()
+        with building(db_path, cache_kib=CACHE_KIB) as conn:
+            db = sqlite_utils.Database(conn)
+            conn.execute("BEGIN")
+            create_tables(db)
+            producer.start()
+            sending.close()
+            writer = _Writer(conn, name, problems, report, rows_file)
+            _consume(receiving, writer, step, problems, report)
+            if problems:
+                raise SeedErrors(problems)
+            conn.execute("COMMIT")
+            step("indexes", 1)
+            create_indexes(db)
+            conn.execute("BEGIN")
+            rules.derive_question_relations(conn)  # as the YAML road: part of the seed state
+            conn.execute("COMMIT")
+            seal_seed_state(conn)
+            conn.execute("BEGIN")
+            standing.refresh(conn)  # counts and status_evidence; rules run in audit
+            conn.execute("COMMIT")
+            enable_search(db)
     finally:
         receiving.close()
         if producer.is_alive():
@@ -625,30 +615,22 @@ def _reason(exc: sqlite3.IntegrityError) -> str:
 def insert_rows(rows_file: Path, db_path: Path) -> int:
     """The floor: insert rows recorded by a build into a fresh schema, with no other work."""
     count = 0
-    with replacing(db_path) as building:
-        conn = sqlite3.connect(str(building), isolation_level=None)
-        try:
-            conn.execute("PRAGMA journal_mode = OFF")
-            conn.execute("PRAGMA synchronous = OFF")
-            conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            db = sqlite_utils.Database(conn)
-            conn.execute("BEGIN")
-            create_tables(db)
-            with open(rows_file, "rb") as handle:
-                while True:
-                    try:
-                        sql, values = marshal.load(handle)
-                    except EOFError:
-                        break
-                    conn.executemany(sql, values)
-                    count += len(values)
-            conn.execute("COMMIT")
-            create_indexes(db)
-            conn.execute("BEGIN")
-            standing.refresh(conn)  # the same derived columns as the build
-            conn.execute("COMMIT")
-            enable_search(db)
-            conn.execute("ANALYZE")
-        finally:
-            conn.close()
+    with building(db_path, foreign_keys=False, cache_kib=CACHE_KIB) as conn:
+        db = sqlite_utils.Database(conn)
+        conn.execute("BEGIN")
+        create_tables(db)
+        with open(rows_file, "rb") as handle:
+            while True:
+                try:
+                    sql, values = marshal.load(handle)
+                except EOFError:
+                    break
+                conn.executemany(sql, values)
+                count += len(values)
+        conn.execute("COMMIT")
+        create_indexes(db)
+        conn.execute("BEGIN")
+        standing.refresh(conn)  # the same derived columns as the build
+        conn.execute("COMMIT")
+        enable_search(db)
     return count

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -97,3 +98,32 @@ def fsync(path: Path) -> None:
     """Flush a written file to the disk before it is renamed into place."""
     with open(path, "rb") as handle:
         os.fsync(handle.fileno())
+
+
+@contextmanager
+def building(
+    db_path: Path, *, foreign_keys: bool = True, cache_kib: int | None = None
+) -> Iterator[sqlite3.Connection]:
+    """A connection to a fresh database file that replaces ``db_path`` only if the block ends
+    without an error; on any error the previous file stays as it was.
+
+    Every build opens its file this way: no rollback journal and no syncing while it is
+    written (a half-written file is never renamed into place), foreign keys enforced unless
+    told otherwise, SQLite's page cache capped at ``cache_kib`` when given. On success the
+    statistics are gathered (ANALYZE), the file is synced to disk and renamed into place.
+    """
+    with replacing(db_path) as path:
+        conn = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")
+            conn.execute("PRAGMA synchronous = OFF")
+            if foreign_keys:
+                conn.execute("PRAGMA foreign_keys = ON")
+            if cache_kib:
+                conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+            yield conn
+            conn.execute("ANALYZE")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        fsync(path)

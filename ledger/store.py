@@ -15,7 +15,7 @@ import sqlite_utils
 
 from . import journal, rules, standing
 from .errors import LedgerError
-from .files import fsync, replacing
+from .files import building
 from .journal import (
     Entry,
     JournalConflict,
@@ -134,30 +134,20 @@ def build_database(
     The journal starts with the seed statuses; ``later_entries`` (fact-checkers' changes kept
     from the previous database or an exported journal) are then replayed on top, in order.
     """
-    with replacing(db_path) as building:
-        conn = sqlite3.connect(str(building), isolation_level=None)
-        try:
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA journal_mode = OFF")  # a fresh file: the rename is the commit
-            conn.execute("PRAGMA synchronous = OFF")
-            db = sqlite_utils.Database(conn)
-            conn.execute("BEGIN")
-            create_schema(db)
-            write_seed_state(db, ledger, progress)
-            if later_entries:
-                _replay(conn, later_entries, progress)
-                standing.refresh(conn)
-            findings = rules.run_rules(conn)
-            enable_search(db)
-            conn.execute("COMMIT")
-            problems = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise LedgerError(f"foreign key check failed after the build: {problems[:5]}")
-            conn.execute("ANALYZE")
-            conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            conn.close()
-        fsync(building)
+    with building(db_path) as conn:
+        db = sqlite_utils.Database(conn)
+        conn.execute("BEGIN")
+        create_schema(db)
+        write_seed_state(db, ledger, progress)
+        if later_entries:
+            _replay(conn, later_entries, progress)
+            standing.refresh(conn)
+        findings = rules.run_rules(conn)
+        enable_search(db)
+        conn.execute("COMMIT")
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise LedgerError(f"foreign key check failed after the build: {problems[:5]}")
     return findings
 
 

@@ -21,7 +21,7 @@ import yaml
 
 from .. import journal
 from ..errors import LedgerError, Problem, SeedErrors, display_path
-from ..files import replacing
+from ..files import building
 from ..models import edtf_bounds, slugify
 from ..schema import create_schema, enable_search
 from ..seeds import add_to_seeds, is_url, load_seeds
@@ -75,49 +75,42 @@ def import_jsonl(path: Path, db_path: Path) -> dict:
         raise LedgerError(
             f"{name}: the manifest counts {manifest['lines']} lines, the file holds {len(lines)}"
         )
-    with replacing(db_path) as building:
-        conn = sqlite3.connect(str(building), isolation_level=None)
-        try:
-            db = sqlite_utils.Database(conn)
-            conn.execute("BEGIN")
-            create_schema(db)
-            known = set(db.table_names())
-            for table, table_rows in rows.items():
-                if table not in known:
-                    raise LedgerError(f"{name}: unknown table {table!r}")
-                try:
-                    db[table].insert_all(table_rows)
-                except (
-                    sqlite3.DatabaseError,
-                    AttributeError,
-                    OverflowError,
-                    TypeError,
-                    ValueError,
-                ) as exc:
-                    raise LedgerError(
-                        f"{name}: rows of {table} do not fit the schema: {exc}"
-                    ) from None
-            enable_search(db)
-            conn.execute("COMMIT")
-            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if broken:
-                raise LedgerError(
-                    f"{name}: {len(broken)} rows refer to missing rows, e.g. "
-                    f"{broken[0][0]} row {broken[0][1]}"
-                )
-            report = journal.audit(conn)
-            if not report.ok:
-                raise LedgerError(f"{name}: the journal fails its audit: {report.problems[0]}")
-            last = journal.head(conn)
-            head = f"{last[0]}:{last[1]}" if last else None
-            if head != manifest["journal_head"]:
-                raise LedgerError(
-                    f"{name}: the journal ends at {head}, not at the manifest's "
-                    f"{manifest['journal_head']}"
-                )
-            conn.execute("ANALYZE")
-        finally:
-            conn.close()
+    with building(db_path, foreign_keys=False) as conn:  # checked once all rows are in
+        db = sqlite_utils.Database(conn)
+        conn.execute("BEGIN")
+        create_schema(db)
+        known = set(db.table_names())
+        for table, table_rows in rows.items():
+            if table not in known:
+                raise LedgerError(f"{name}: unknown table {table!r}")
+            try:
+                db[table].insert_all(table_rows)
+            except (
+                sqlite3.DatabaseError,
+                AttributeError,
+                OverflowError,
+                TypeError,
+                ValueError,
+            ) as exc:
+                raise LedgerError(f"{name}: rows of {table} do not fit the schema: {exc}") from None
+        enable_search(db)
+        conn.execute("COMMIT")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise LedgerError(
+                f"{name}: {len(broken)} rows refer to missing rows, e.g. "
+                f"{broken[0][0]} row {broken[0][1]}"
+            )
+        report = journal.audit(conn)
+        if not report.ok:
+            raise LedgerError(f"{name}: the journal fails its audit: {report.problems[0]}")
+        last = journal.head(conn)
+        head = f"{last[0]}:{last[1]}" if last else None
+        if head != manifest["journal_head"]:
+            raise LedgerError(
+                f"{name}: the journal ends at {head}, not at the manifest's "
+                f"{manifest['journal_head']}"
+            )
     return {"counts": counts, "journal_head": head}
 
 
