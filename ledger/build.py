@@ -185,7 +185,7 @@ def needs_build(seeds_dir: Path, db_path: Path) -> bool:
 def datasette_command(db_path: Path, metadata: Path, host: str, port: int) -> list[str]:
     """The Datasette command line that publishes the ledger with its metadata and plugin."""
     if not Path(metadata).is_file():
-        raise LedgerError(f"{metadata}: metadata file not found (use --metadata)")
+        raise LedgerError(f"{metadata}: metadata file not found", setting="metadata")
     return [
         sys.executable,
         "-m",

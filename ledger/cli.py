@@ -43,6 +43,14 @@ class _Commands(TyperGroup):
         _readable_metavars(self)
         return super().main(args, *rest, **kwargs)
 
+    def invoke(self, ctx):
+        # The one error wrapper: a user's mistake anywhere in a command is one `error:` line
+        # (every problem first, for the seeds) and the error's exit code, never a traceback.
+        try:
+            return super().invoke(ctx)
+        except LedgerError as error:
+            raise _fail(error) from None
+
 
 _VALUE_NAMES = {
     "db": "FILE",
@@ -148,7 +156,8 @@ def _fail(error: LedgerError) -> typer.Exit:
     if isinstance(error, SeedErrors):
         for problem in error.problems:
             err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    err.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+    where = f" (use --{error.setting.replace('_', '-')})" if error.setting else ""
+    err.print(f"error: {error}{where}", markup=False, highlight=False, soft_wrap=True)
     return typer.Exit(error.exit_code)
 
 
@@ -172,12 +181,10 @@ def check(seeds: SeedsOption = DEFAULT_SEEDS, as_json: JsonOption = False) -> No
     try:
         ledger, findings = building.check_seeds(seeds)
     except SeedErrors as error:
-        if as_json:
-            _print_json({"ok": False, "problems": [p.as_dict() for p in error.problems]})
-            raise typer.Exit(error.exit_code) from None
-        raise _fail(error) from None
-    except LedgerError as error:
-        raise _fail(error) from None
+        if not as_json:
+            raise
+        _print_json({"ok": False, "problems": [p.as_dict() for p in error.problems]})
+        raise typer.Exit(error.exit_code) from None
     if as_json:
         findings = [f.as_dict() for f in findings]
         _print_json({"ok": True, "counts": ledger.counts(), "findings": findings})
@@ -213,14 +220,10 @@ def build(
                 tasks[name] = progress.add_task(name, total=total)
             progress.advance(tasks[name], count)
 
-        try:
-            if records is not None:
-                report = building.build_records(records, db, progress=step)
-            else:
-                report = building.build(seeds, db, progress=step)
-        except LedgerError as error:
-            progress.stop()
-            raise _fail(error) from None
+        if records is not None:
+            report = building.build_records(records, db, progress=step)
+        else:
+            report = building.build(seeds, db, progress=step)
     if as_json:
         _print_json(report)
     else:
@@ -260,10 +263,7 @@ def synth(
 @app.command()
 def stats(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None:
     """Counts of what the ledger holds: claims by status, kind and outlet, and table sizes."""
-    try:
-        result = queries.stats(db)
-    except LedgerError as error:
-        raise _fail(error) from None
+    result = queries.stats(db)
     if as_json:
         _print_json(result)
         return
@@ -283,10 +283,7 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """One claim: who said it where, the quote in its context, its status and relations."""
-    try:
-        claim = queries.claim_view(db, claim_id)
-    except LedgerError as error:
-        raise _fail(error) from None
+    claim = queries.claim_view(db, claim_id)
     if as_json:
         _print_json(claim)
         return
@@ -361,10 +358,7 @@ def internal(
     """
     from .boundary import internal_record
 
-    try:
-        _print_json(internal_record(db, record_id))
-    except LedgerError as error:
-        raise _fail(error) from None
+    _print_json(internal_record(db, record_id))
 
 
 @app.command()
@@ -375,10 +369,7 @@ def search(
     as_json: JsonOption = False,
 ) -> None:
     """Full-text search over claims, ranked by relevance."""
-    try:
-        results = queries.search_claims(db, text, limit=limit)
-    except LedgerError as error:
-        raise _fail(error) from None
+    results = queries.search_claims(db, text, limit=limit)
     if as_json:
         _print_json(results)
         return
@@ -422,10 +413,7 @@ def fact_checker(
             confirmation_prompt=True,
             err=True,
         )
-    try:
-        actor, digest = add_fact_checker(seeds, actor_id, name, password, organization)
-    except LedgerError as error:
-        raise _fail(error) from None
+    actor, digest = add_fact_checker(seeds, actor_id, name, password, organization)
     err.print(
         f"{actor.id} is a fact-checker in {seeds / 'actors.yml'}. Where the server runs, set:"
     )
@@ -446,13 +434,10 @@ def serve(
     """Build the ledger if it is missing or older than the seeds, then serve it with Datasette."""
     from .publish import find_metadata
 
-    try:
-        if rebuild or building.needs_build(seeds, db):
-            report = building.build(seeds, db)
-            err.print(f"built {report['db']}: {report['counts']['claims']} claims", highlight=False)
-        command = building.datasette_command(db, find_metadata(metadata), host=host, port=port)
-    except LedgerError as error:
-        raise _fail(error) from None
+    if rebuild or building.needs_build(seeds, db):
+        report = building.build(seeds, db)
+        err.print(f"built {report['db']}: {report['counts']['claims']} claims", highlight=False)
+    command = building.datasette_command(db, find_metadata(metadata), host=host, port=port)
     err.print(f"serving {db} at http://{host}:{port}/", highlight=False)
     os.execvp(command[0], command)
 
@@ -516,10 +501,7 @@ def verify(
     printed (or accepted with --accept), and the claims resting on a claim that becomes false,
     disputed or contested are listed.
     """
-    try:
-        entry = actions.verify(db, claim_id, status, by, note, evidence or [], accept)
-    except LedgerError as error:
-        raise _fail(error) from None
+    entry = actions.verify(db, claim_id, status, by, note, evidence or [], accept)
     _print_entry(entry, as_json)
 
 
@@ -536,10 +518,7 @@ def relate(
     as_json: JsonOption = False,
 ) -> None:
     """Link two claims (or confirm a suggested link), recorded in the journal."""
-    try:
-        entry = actions.relate(db, claim_id, kind, other_id, by, note)
-    except LedgerError as error:
-        raise _fail(error) from None
+    entry = actions.relate(db, claim_id, kind, other_id, by, note)
     _print_entry(entry, as_json)
 
 
@@ -554,10 +533,7 @@ def unrelate(
     as_json: JsonOption = False,
 ) -> None:
     """Withdraw a relation (or reject a suggested one), recorded in the journal."""
-    try:
-        entry = actions.unrelate(db, claim_id, kind, other_id, by, note)
-    except LedgerError as error:
-        raise _fail(error) from None
+    entry = actions.unrelate(db, claim_id, kind, other_id, by, note)
     _print_entry(entry, as_json)
 
 
@@ -571,10 +547,7 @@ def grade(
     as_json: JsonOption = False,
 ) -> None:
     """Set a claim's information credibility (Admiralty 1-6), recorded in the journal."""
-    try:
-        entry = actions.grade(db, claim_id, credibility, by, note)
-    except LedgerError as error:
-        raise _fail(error) from None
+    entry = actions.grade(db, claim_id, credibility, by, note)
     _print_entry(entry, as_json)
 
 
@@ -587,10 +560,7 @@ def add_note(
     as_json: JsonOption = False,
 ) -> None:
     """Add a note to a claim's journal without changing anything else."""
-    try:
-        entry = actions.add_note(db, claim_id, by, note)
-    except LedgerError as error:
-        raise _fail(error) from None
+    entry = actions.add_note(db, claim_id, by, note)
     _print_entry(entry, as_json)
 
 
@@ -601,10 +571,7 @@ def history(
     as_json: JsonOption = False,
 ) -> None:
     """Every journal entry about a claim, oldest first."""
-    try:
-        rows = queries.history(db, claim_id)
-    except LedgerError as error:
-        raise _fail(error) from None
+    rows = queries.history(db, claim_id)
     if as_json:
         _print_json(rows)
         return
@@ -649,24 +616,21 @@ def audit(
     from .files import connect
     from .journal import audit as audit_journal
 
-    try:
-        conn = connect(db).conn
-        report = audit_journal(conn)
-        verdicts = rules.audit(conn)
-        report.problems.extend(verdicts.stale)
-        report.problems.extend(str(f) for f in rules.errors(verdicts.findings))
-        if head is not None:
-            from .journal import check_head
+    conn = connect(db).conn
+    report = audit_journal(conn)
+    verdicts = rules.audit(conn)
+    report.problems.extend(verdicts.stale)
+    report.problems.extend(str(f) for f in rules.errors(verdicts.findings))
+    if head is not None:
+        from .journal import check_head
 
-            seq, _, digest = head.partition(":")
-            if not seq.isdigit() or len(digest) != 64:
-                raise LedgerError("--head must be SEQ:HASH as `ledger journal head` prints it")
-            problem = check_head(conn, int(seq), digest)
-            if problem:
-                report.problems.insert(0, problem)
-                report.first_bad_seq = int(seq)
-    except LedgerError as error:
-        raise _fail(error) from None
+        seq, _, digest = head.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise LedgerError("--head must be SEQ:HASH as `ledger journal head` prints it")
+        problem = check_head(conn, int(seq), digest)
+        if problem:
+            report.problems.insert(0, problem)
+            report.first_bad_seq = int(seq)
     if as_json:
         _print_json(
             {
@@ -705,10 +669,7 @@ def publish(
     from .publish import find_metadata
     from .publish import publish as cut
 
-    try:
-        report = cut(db, out_dir, find_metadata(metadata))
-    except LedgerError as error:
-        raise _fail(error) from None
+    report = cut(db, out_dir, find_metadata(metadata))
     out.print(
         f"published {report['database']} ({report['facet_values']:,} facet values indexed); "
         f"serve with: datasette serve {report['dir']}",
@@ -744,53 +705,50 @@ def suggest(
     from .extract import suggest as suggester
     from .files import connect
 
-    try:
-        conn = connect(db).conn
-        if evaluate:
-            result = suggester.evaluate(conn)
-            if as_json:
-                _print_json(result)
-                return
-            table = Table(title="suggested relations against curated ones")
-            for column in (
-                "split",
-                "curated",
-                "suggested",
-                "found",
-                "precision",
-                "precision@20",
-                "recall",
-                "recall@10",
-                "MRR",
-                "kind accuracy",
-            ):
-                table.add_column(column, justify="right")
-            for split, r in result.items():
-                table.add_row(
-                    split,
-                    *(
-                        str(r[k])
-                        for k in (
-                            "curated",
-                            "suggested",
-                            "found",
-                            "precision",
-                            "precision_at_20",
-                            "recall",
-                            "recall_at_10",
-                            "mrr",
-                            "kind_accuracy",
-                        )
-                    ),
-                )
-            out.print(table)
+    conn = connect(db).conn
+    if evaluate:
+        result = suggester.evaluate(conn)
+        if as_json:
+            _print_json(result)
             return
-        found = suggester.suggest(conn)[:limit]
-        conn.close()
-        if store:
-            suggester.store(db, found, by)
-    except LedgerError as error:
-        raise _fail(error) from None
+        table = Table(title="suggested relations against curated ones")
+        for column in (
+            "split",
+            "curated",
+            "suggested",
+            "found",
+            "precision",
+            "precision@20",
+            "recall",
+            "recall@10",
+            "MRR",
+            "kind accuracy",
+        ):
+            table.add_column(column, justify="right")
+        for split, r in result.items():
+            table.add_row(
+                split,
+                *(
+                    str(r[k])
+                    for k in (
+                        "curated",
+                        "suggested",
+                        "found",
+                        "precision",
+                        "precision_at_20",
+                        "recall",
+                        "recall_at_10",
+                        "mrr",
+                        "kind_accuracy",
+                    )
+                ),
+            )
+        out.print(table)
+        return
+    found = suggester.suggest(conn)[:limit]
+    conn.close()
+    if store:
+        suggester.store(db, found, by)
     if as_json:
         _print_json([s.as_dict() for s in found])
         return
@@ -835,10 +793,7 @@ def export_claimreview(
     from .files import connect
     from .interchange.export import claim_reviews
 
-    try:
-        reviews = claim_reviews(connect(db).conn, base_url, organization, organization_url)
-    except LedgerError as error:
-        raise _fail(error) from None
+    reviews = claim_reviews(connect(db).conn, base_url, organization, organization_url)
     text = json.dumps(reviews, ensure_ascii=False, indent=2) + "\n"
     if out_file is None:
         sys.stdout.write(text)
@@ -856,10 +811,7 @@ def export_jsonl(
     line (row counts, sha256 of the lines, journal head) that `ledger import jsonl` checks."""
     from .interchange.export import export_jsonl as write
 
-    try:
-        count = write(db, out_file)
-    except LedgerError as error:
-        raise _fail(error) from None
+    count = write(db, out_file)
     out.print(f"wrote {count} rows and their manifest to {out_file}", highlight=False)
 
 
@@ -875,10 +827,7 @@ def import_jsonl(
     """
     from .interchange.importers import import_jsonl as restore
 
-    try:
-        report = restore(source, db)
-    except LedgerError as error:
-        raise _fail(error) from None
+    report = restore(source, db)
     counts = report["counts"]
     out.print(
         f"restored {db}: {sum(counts.values())} rows in {len(counts)} tables; journal head "
@@ -905,10 +854,7 @@ def import_claimreview(
 
     from .interchange.importers import import_claimreview as read
 
-    try:
-        summary = read(source, seeds, today=dt.date.today().isoformat())
-    except LedgerError as error:
-        raise _fail(error) from None
+    summary = read(source, seeds, today=dt.date.today().isoformat())
     if as_json:
         _print_json(summary)
     else:
@@ -936,10 +882,7 @@ def add_document(
     """Archive an article under seeds/documents/ with its sha256 and write its YAML."""
     from .extract.drafts import add_document as archive
 
-    try:
-        path = archive(seeds, source, outlet, title, published, url, doc_id, tuple(author or ()))
-    except LedgerError as error:
-        raise _fail(error) from None
+    path = archive(seeds, source, outlet, title, published, url, doc_id, tuple(author or ()))
     out.print(
         f"wrote {path} and its text; next: ledger extract {path.with_suffix('.txt')} --format yaml",
         highlight=False,
@@ -967,32 +910,29 @@ def extract(
     from .extract import extract as propose
     from .extract.drafts import write_draft
 
+    if output_format == "yaml":
+        summary = write_draft(seeds, source)
+        out.print(
+            f"drafted {summary['claims']} claims and {summary['entities']} new "
+            f"speakers into {', '.join(summary['files'])}",
+            highlight=False,
+        )
+        return
+    if output_format != "json":
+        raise LedgerError(f"unknown format {output_format!r} (json or yaml)")
     try:
-        if output_format == "yaml":
-            summary = write_draft(seeds, source)
-            out.print(
-                f"drafted {summary['claims']} claims and {summary['entities']} new "
-                f"speakers into {', '.join(summary['files'])}",
-                highlight=False,
-            )
-            return
-        if output_format != "json":
-            raise LedgerError(f"unknown format {output_format!r} (json or yaml)")
+        text = source.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LedgerError(f"{source}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise LedgerError(f"{source}: not UTF-8 text") from None
+    directory = Directory()
+    if Path(seeds).is_dir():
         try:
-            text = source.read_bytes().decode("utf-8")
-        except OSError as exc:
-            raise LedgerError(f"{source}: cannot read ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise LedgerError(f"{source}: not UTF-8 text") from None
-        directory = Directory()
-        if Path(seeds).is_dir():
-            try:
-                directory = Directory.from_ledger(building.check(seeds))
-            except SeedErrors:
-                err.print("note: the seeds do not load; sources are not resolved to entities")
-        proposals = propose(text, directory)
-    except LedgerError as error:
-        raise _fail(error) from None
+            directory = Directory.from_ledger(building.check(seeds))
+        except SeedErrors:
+            err.print("note: the seeds do not load; sources are not resolved to entities")
+    proposals = propose(text, directory)
     _print_json(
         [
             {
@@ -1041,10 +981,7 @@ def bench_scale(
     from .publish import find_metadata
     from .scale import bench
 
-    try:
-        metadata = find_metadata(metadata)
-    except LedgerError as error:
-        raise _fail(error) from None
+    metadata = find_metadata(metadata)
     figures = bench.run(
         claims,
         seed,
@@ -1078,10 +1015,7 @@ def bench_load(
     from .publish import find_metadata
     from .scale.loadtest import run
 
-    try:
-        figures = run(seeds, find_metadata(metadata), clients, requests, changes)
-    except LedgerError as error:
-        raise _fail(error) from None
+    figures = run(seeds, find_metadata(metadata), clients, requests, changes)
     out_file.parent.mkdir(parents=True, exist_ok=True)
     out_file.write_text(json.dumps(figures, indent=2) + "\n")
     out.print(
@@ -1110,12 +1044,9 @@ def bench_extract(
     """Extraction against the curated seed ledger: precision, recall, source accuracy, speed."""
     from .extract.evaluate import evaluate, evaluate_polnear
 
-    try:
-        result = evaluate(seeds)
-        if polnear is not None:
-            result["polnear"] = evaluate_polnear(polnear, "dev")
-    except LedgerError as error:
-        raise _fail(error) from None
+    result = evaluate(seeds)
+    if polnear is not None:
+        result["polnear"] = evaluate_polnear(polnear, "dev")
     if as_json:
         _print_json(result)
         return
@@ -1165,10 +1096,7 @@ def journal_head(db: DbOption = DEFAULT_DB, as_json: JsonOption = False) -> None
     from .files import connect
     from .journal import head
 
-    try:
-        last = head(connect(db).conn)
-    except LedgerError as error:
-        raise _fail(error) from None
+    last = head(connect(db).conn)
     if last is None:
         raise _fail(LedgerError("the journal is empty"))
     if as_json:
@@ -1185,12 +1113,5 @@ def journal_export(
     ),
 ) -> None:
     """Write fact-checkers' journal entries to seeds/journal.jsonl, so a fresh clone keeps them."""
-    try:
-        count = building.export_journal(db, out_file)
-    except LedgerError as error:
-        raise _fail(error) from None
+    count = building.export_journal(db, out_file)
     out.print(f"wrote {count} entries to {out_file}", highlight=False)
-
-
-def main() -> None:
-    app(prog_name="ledger")

@@ -23,9 +23,18 @@ class Problem:
 
 
 class LedgerError(Exception):
-    """A user mistake or refused action; the CLI prints it as one line and exits non-zero."""
+    """A user mistake or refused action; the CLI prints it as one line and exits non-zero.
+
+    ``setting`` names the input the mistake is in, in the library's words ("metadata",
+    "published"), so that a front end can point at its own way of giving it: the CLI adds
+    its option (`--metadata`), the web form its field.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, setting: str | None = None):
+        super().__init__(message)
+        self.setting = setting
 
 
 class SeedErrors(LedgerError):

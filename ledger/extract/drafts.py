@@ -65,7 +65,7 @@ def add_document(
     try:
         edtf_bounds(published)
     except ValueError as exc:
-        raise LedgerError(f"--published: {exc}") from None
+        raise LedgerError(f"the publication date: {exc}", setting="published") from None
     ledger = load_seeds(seeds_dir)
     if outlet not in {o.id for o in ledger.outlets}:
         known = ", ".join(sorted(o.id for o in ledger.outlets))
@@ -80,7 +80,9 @@ def add_document(
             )
     doc_id = doc_id or slugify(f"{outlet}-{published.rstrip('?~')}-{' '.join(title.split()[:5])}")
     if doc_id in {d.id for d in ledger.documents}:
-        raise LedgerError(f"a document with id {doc_id!r} already exists (use --id)")
+        raise LedgerError(
+            f"a document with id {doc_id!r} already exists; give it another id", setting="id"
+        )
     documents = seeds_dir / "documents"
     text_path, yaml_path = documents / f"{doc_id}.txt", documents / f"{doc_id}.yml"
     header = {
@@ -204,8 +206,9 @@ def write_draft(seeds_dir: Path, text_file: Path) -> dict:
     yaml_path = text_file.with_suffix(".yml")
     if text_file.parent.resolve() != (seeds_dir / "documents").resolve() or not yaml_path.exists():
         raise LedgerError(
-            f"{display_path(text_file)}: not an archived document; run "
-            "`ledger add-document` first, or use --format json"
+            f"{display_path(text_file)}: not an archived document; add it to the seeds first "
+            "(`ledger add-document`), or ask for the proposals as JSON",
+            setting="format",
         )
     original = yaml_path.read_text(encoding="utf-8")
     header = yaml.safe_load(original) or {}

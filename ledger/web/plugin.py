@@ -42,7 +42,6 @@ from .guard import (
 
 PLUGIN_NAME = "claim-ledger"  # the distribution name, as Datasette lists plugins
 STATUS_COLUMNS = {"status", "old_status", "new_status", "other_status"}
-CLAIM_ACTIONS = ("verify", "relate", "unrelate")
 
 
 def status_badge(value: str, href: str | None = None) -> Markup:
