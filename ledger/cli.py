@@ -906,9 +906,7 @@ def extract(
     into its YAML and new speakers into seeds/entities/, for a person to edit; `ledger check`
     accepts the draft as written. Offsets are code points of the UTF-8 text, end exclusive.
     """
-    from .extract import Directory
-    from .extract import extract as propose
-    from .extract.drafts import write_draft
+    from .extract.drafts import proposals_for_file, write_draft
 
     if output_format == "yaml":
         summary = write_draft(seeds, source)
@@ -920,34 +918,10 @@ def extract(
         return
     if output_format != "json":
         raise LedgerError(f"unknown format {output_format!r} (json or yaml)")
-    try:
-        text = source.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise LedgerError(f"{source}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise LedgerError(f"{source}: not UTF-8 text") from None
-    directory = Directory()
-    if Path(seeds).is_dir():
-        try:
-            directory = Directory.from_ledger(building.check(seeds))
-        except SeedErrors:
-            err.print("note: the seeds do not load; sources are not resolved to entities")
-    proposals = propose(text, directory)
-    _print_json(
-        [
-            {
-                "content": p.as_json()["content"],
-                "source": p.as_json()["source"],
-                "cue": p.as_json()["cue"],
-                "speaker_entity": p.speaker_entity,
-                "speaker_name": p.speaker_name,
-                "told": p.told,
-                "anonymity_reason": p.anonymity_reason,
-                "mode": p.mode,
-            }
-            for p in proposals
-        ]
-    )
+    proposals, note = proposals_for_file(source, seeds)
+    if note:
+        err.print(f"note: {note}", markup=False, highlight=False)
+    _print_json(proposals)
 
 
 bench_app = typer.Typer(help="Benchmarks: scale (the default) and extraction quality.")

@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from .. import __version__
-from ..errors import LedgerError, display_path
+from ..errors import LedgerError, SeedErrors, display_path
 from ..models import SLUG_PATTERN, edtf_bounds, slugify
 from ..seeds import add_to_seeds, load_seeds
 from . import Directory, Proposal, extract
@@ -247,3 +247,32 @@ def _dump(data: object) -> str:
 
 def _indent(text: str) -> str:
     return "".join(f"  {line}\n" if line else "\n" for line in text.splitlines())
+
+
+def proposals_for_file(source: Path, seeds_dir: Path) -> tuple[list[dict], str | None]:
+    """The extractor's proposals for a text file, as JSON-ready dicts, with speakers resolved
+    to the seeds' entities when the seeds load; and a note when they do not."""
+    try:
+        text = Path(source).read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise LedgerError(f"{display_path(Path(source))}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise LedgerError(f"{display_path(Path(source))}: not UTF-8 text") from None
+    directory, note = Directory(), None
+    if Path(seeds_dir).is_dir():
+        try:
+            directory = Directory.from_ledger(load_seeds(Path(seeds_dir)))
+        except SeedErrors:
+            note = "the seeds do not load; sources are not resolved to entities"
+    proposals = [
+        {
+            **{key: p.as_json()[key] for key in ("content", "source", "cue")},
+            "speaker_entity": p.speaker_entity,
+            "speaker_name": p.speaker_name,
+            "told": p.told,
+            "anonymity_reason": p.anonymity_reason,
+            "mode": p.mode,
+        }
+        for p in extract(text, directory)
+    ]
+    return proposals, note
