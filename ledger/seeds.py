@@ -18,11 +18,9 @@ Layout of a seeds directory::
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -45,19 +43,8 @@ from .models import (
     Relation,
     outlet_entity,
 )
+from .validate import Located, Records, validate
 from .yamlfile import Location, YamlFile, read_yaml
-
-
-@dataclass
-class _Located:
-    """A validated record and where it came from, for cross-reference errors."""
-
-    record: Model
-    file: YamlFile
-    loc: Location
-
-    def problem(self, message: str, *field_path: str | int) -> Problem:
-        return self.file.problem((*self.loc, *field_path), message)
 
 
 def load_seeds(seeds_dir: Path, pending: Mapping[Path, bytes] | None = None) -> Ledger:
@@ -150,7 +137,7 @@ class _SeedLoader:
             outlets, actors, entities, places, documents, claims, relations, questions
         )
 
-    def _read_list_files(self, name: str, model: type[Model]) -> list[_Located]:
+    def _read_list_files(self, name: str, model: type[Model]) -> list[Located]:
         records = []
         for path in _yaml_files(self.seeds_dir, name, self.pending):
             file = self._read(path)
@@ -163,12 +150,12 @@ class _SeedLoader:
             for index, item in enumerate(file.data):
                 record = self._validate(model, item, file, (index,), label=name[:-1])
                 if record is not None:
-                    records.append(_Located(record, file, (index,)))
+                    records.append(Located(record, file, (index,)))
         return records
 
-    def _read_documents(self) -> tuple[list[_Located], list[_Located]]:
-        documents: list[_Located] = []
-        claims: list[_Located] = []
+    def _read_documents(self) -> tuple[list[Located], list[Located]]:
+        documents: list[Located] = []
+        claims: list[Located] = []
         for path in _glob(self.seeds_dir / "documents", self.pending):
             file = self._read(path)
             if file is None:
@@ -192,7 +179,7 @@ class _SeedLoader:
                     )
                 document = self._document_with_text(document_file, file)
                 if document is not None:
-                    documents.append(_Located(document, file, ()))
+                    documents.append(Located(document, file, ()))
             for index, item in enumerate(raw_claims):
                 claim = self._validate(Claim, item, file, ("claims", index), label="claim")
                 if claim is None:
@@ -201,7 +188,7 @@ class _SeedLoader:
                     claim = claim.model_copy(
                         update={"document": document_file.id, "outlet": document_file.outlet}
                     )
-                claims.append(_Located(claim, file, ("claims", index)))
+                claims.append(Located(claim, file, ("claims", index)))
         return documents, claims
 
     def _read(self, path: Path) -> YamlFile | None:
@@ -263,105 +250,53 @@ class _SeedLoader:
 
     def _cross_check(
         self,
-        outlets: list[_Located],
-        actors: list[_Located],
-        entities: list[_Located],
-        places: list[_Located],
-        documents: list[_Located],
-        claims: list[_Located],
-        relations: list[_Located],
-        questions: list[_Located],
+        outlets: list[Located],
+        actors: list[Located],
+        entities: list[Located],
+        places: list[Located],
+        documents: list[Located],
+        claims: list[Located],
+        relations: list[Located],
+        questions: list[Located],
     ) -> Ledger:
-        outlet_ids = self._unique(outlets, "outlet")
-        question_ids = self._unique(questions, "question")
-        actor_ids = self._unique(actors, "actor")
         # An outlet speaks as an entity of the same id unless entities.yml defines it.
         declared = {e.record.id for e in entities}
         twins = [
-            _Located(outlet_entity(o.record), o.file, o.loc)
+            Located(outlet_entity(o.record), o.file, o.loc)
             for o in outlets
             if o.record.id not in declared
         ]
-        entity_ids = self._unique(entities + twins, "entity")
-        place_ids = self._unique(places, "place")
-        self._unique(documents, "document")
-        claim_ids = self._unique(claims, "claim")
+        records = Records(
+            outlets=outlets,
+            actors=actors,
+            entities=entities + twins,
+            places=places,
+            documents=documents,
+            claims=claims,
+            relations=relations,
+            questions=questions,
+            invalid_ids=self.invalid_ids,
+            unreadable=bool(self.unreadable),
+        )
+        self.problems.extend(validate(records))
+
+        # Complete each claim: its anchor in the document's text, its date when not given.
         texts = {d.record.id: d.record.text for d in documents}
-        # A former id keeps old links working: it may not name a claim of today, or two.
-        former_of: dict[str, str] = {}
-        for located in claims:
-            claim = located.record
-            for i, former in enumerate(claim.former_ids):
-                clash = None
-                if former in claim_ids:
-                    clash = "is a claim's id"
-                elif former in former_of:
-                    clash = f"is already a former id of {former_of[former]}"
-                if clash:
-                    self.problems.append(
-                        located.problem(
-                            f"claim {claim.id}: former_ids.{i}: {former!r} {clash}",
-                            "former_ids",
-                            i,
-                        )
-                    )
-                former_of.setdefault(former, claim.id)
-
-        for located in entities:
-            entity = located.record
-            for i, tie in enumerate(entity.affiliations):
-                self._known(located, tie.entity, entity_ids, "entity", "affiliations", i, "entity")
-                if tie.entity == entity.id:
-                    self.problems.append(
-                        located.problem(
-                            f"entity {entity.id}: affiliated with itself", "affiliations", i
-                        )
-                    )
-            for i, other in enumerate(entity.may_be_same_as):
-                self._known(located, other, entity_ids, "entity", "may_be_same_as", i)
-        for located in documents:
-            self._known(located, located.record.outlet, outlet_ids, "outlet", "outlet")
-
-        self._check_public_evidence(claims)
-        anchored_claims = []
-        for located in claims:
-            claim = located.record
-            ok = self._check_claim_references(located, entity_ids, place_ids, actor_ids, claim_ids)
-            if claim.question is not None:
-                known = self._known(located, claim.question, question_ids, "question", "question")
-                ok = known and ok
-            text = texts.get(claim.document)
-            anchor = self._anchor(located, text) if text is not None else None
-            if ok and anchor is not None:
-                anchored_claims.append(
-                    _Located(claim.model_copy(update={"anchor": anchor}), located.file, located.loc)
-                )
-
-        seen_pairs: dict[tuple, _Located] = {}
-        for located in relations:
-            relation = located.record
-            self._known(located, relation.claim, claim_ids, "claim", "claim")
-            self._known(located, relation.other, claim_ids, "claim", "other")
-            self._known(located, relation.by, actor_ids, "actor", "by")
-            key = _relation_key(relation)
-            if key in seen_pairs:
-                first = seen_pairs[key]
-                self.problems.append(
-                    located.problem(
-                        f"relation {relation.claim} {relation.kind.value} {relation.other} is "
-                        f"already recorded ({first.file.name}:{first.file.line_of(first.loc)})"
-                    )
-                )
-            seen_pairs.setdefault(key, located)
-
         published = {d.record.id: d.record.published for d in documents}
         ledger_claims = []
-        for located in anchored_claims:
+        for located in claims:
             claim = located.record
-            if claim.said_on is None:
-                claim = claim.model_copy(update={"said_on": published[claim.document]})
-            ledger_claims.append(claim)
-
+            text = texts.get(claim.document)
+            anchor = self._anchor(located, text) if text is not None else None
+            if anchor is not None:
+                ledger_claims.append(
+                    claim.model_copy(
+                        update={
+                            "anchor": anchor,
+                            "said_on": claim.said_on or published[claim.document],
+                        }
+                    )
+                )
         return Ledger(
             outlets=[o.record for o in outlets],
             actors=[a.record for a in actors],
@@ -373,99 +308,7 @@ class _SeedLoader:
             questions=[q.record for q in questions],
         )
 
-    def _unique(self, records: Iterable[_Located], kind: str) -> set[str]:
-        first_seen: dict[str, _Located] = {}
-        for located in records:
-            record_id = located.record.id
-            if record_id in first_seen:
-                first = first_seen[record_id]
-                self.problems.append(
-                    located.problem(
-                        f"duplicate {kind} id {record_id!r} (first defined at "
-                        f"{first.file.name}:{first.file.line_of(first.loc)})",
-                        "id",
-                    )
-                )
-            else:
-                first_seen[record_id] = located
-        return set(first_seen)
-
-    def _known(
-        self, located: _Located, ref: str, known: set[str], kind: str, *field_path: str | int
-    ) -> bool:
-        if ref in known:
-            return True
-        if ref in self.invalid_ids or self.unreadable:
-            return False  # reported where that record is, or maybe in a file that did not parse
-        owner = getattr(located.record, "id", "")
-        prefix = f"{type(located.record).__name__.lower()} {owner}".rstrip() + ": "
-        self.problems.append(
-            located.problem(
-                f"{prefix}{'.'.join(map(str, field_path))}: unknown {kind} id {ref!r}",
-                *field_path,
-            )
-        )
-        return False
-
-    def _check_public_evidence(self, claims: list[_Located]) -> None:
-        """A public claim's status may not rest on a claim the public cannot read: the
-        journal would publish its id (see boundary.py)."""
-        today = dt.date.today().isoformat()
-        withheld = {c.record.id: c.record.withheld_reason(today) for c in claims}
-        for located in claims:
-            claim = located.record
-            if withheld[claim.id] or claim.verification is None:
-                continue
-            for i, evidence in enumerate(claim.verification.evidence):
-                if withheld.get(evidence):
-                    self.problems.append(
-                        located.problem(
-                            f"claim {claim.id}: verification.evidence.{i}: {evidence} is "
-                            f"withheld ({withheld[evidence]}); cite it only once it is public",
-                            "verification",
-                            "evidence",
-                            i,
-                        )
-                    )
-
-    def _check_claim_references(
-        self,
-        located: _Located,
-        entity_ids: set[str],
-        place_ids: set[str],
-        actor_ids: set[str],
-        claim_ids: set[str],
-    ) -> bool:
-        claim: Claim = located.record
-        checks = [self._known(located, claim.speaker, entity_ids, "entity", "speaker")]
-        for i, other in enumerate(claim.also_said_by):
-            checks.append(self._known(located, other, entity_ids, "entity", "also_said_by", i))
-        for i, relay in enumerate(claim.via):
-            checks.append(
-                self._known(located, relay.entity, entity_ids, "entity", "via", i, "entity")
-            )
-        for i, subject in enumerate(claim.subjects):
-            checks.append(
-                self._known(located, subject.entity, entity_ids, "entity", "subjects", i, "entity")
-            )
-        for i, place in enumerate(claim.places):
-            checks.append(self._known(located, place, place_ids, "place", "places", i))
-        if claim.verification is not None:
-            checks.append(
-                self._known(
-                    located, claim.verification.by, actor_ids, "actor", "verification", "by"
-                )
-            )
-            for i, evidence in enumerate(claim.verification.evidence):
-                if not is_url(evidence):
-                    checks.append(
-                        self._known(
-                            located, evidence, claim_ids, "claim", "verification", "evidence", i
-                        )
-                    )
-        return all(checks)
-
-    def _anchor(self, located: _Located, text: str) -> Anchor | None:
+    def _anchor(self, located: Located, text: str) -> Anchor | None:
         claim: Claim = located.record
         quote = claim.quote
         occurrences = list(_find_all(text, quote))
@@ -547,18 +390,6 @@ def _find_all(text: str, quote: str) -> Iterator[int]:
 def _shorten(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def is_url(value: str) -> bool:
-    """Whether evidence is a web address (else it names a claim)."""
-    return value.startswith(("http://", "https://"))
-
-
-def _relation_key(relation: Relation) -> tuple:
-    pair = (relation.claim, relation.other)
-    if relation.kind.symmetric:
-        pair = tuple(sorted(pair))
-    return (relation.kind.value, *pair)
 
 
 def _record_name(label: str, data: object) -> str:

@@ -24,7 +24,8 @@ from ..errors import LedgerError, Problem, SeedErrors, display_path
 from ..files import building
 from ..models import edtf_bounds, slugify
 from ..schema import create_schema, enable_search
-from ..seeds import add_to_seeds, is_url, load_seeds
+from ..seeds import add_to_seeds, load_seeds
+from ..validate import is_url
 from ..vocabulary import Status
 from .export import MANIFEST_FORMAT
 
