@@ -580,14 +580,15 @@ def _verify_range(path: str, lo: int, hi: int) -> _ChainPart:
 
 
 CANONICAL_SQL = (
-    """'{"action":' || json_quote(action) || ',"actor_id":' || json_quote(actor_id)"""
-    """ || ',"claim_id":' || json_quote(claim_id) || ',"evidence":' || evidence"""
-    """ || ',"new_value":' || json_quote(new_value) || ',"old_value":' || json_quote(old_value)"""
-    """ || ',"origin":' || json_quote(origin) || ',"prev_hash":' || json_quote(prev_hash)"""
-    """ || ',"rationale":' || json_quote(rationale)"""
-    """ || ',"recorded_at":' || json_quote(recorded_at) || ',"seq":' || seq || '}'"""
+    " || ".join(
+        f"""'{"{" if i == 0 else ","}"{name}":' || """
+        + (name if name in ("evidence", "seq") else f"json_quote({name})")
+        for i, name in enumerate(sorted(HASHED_FIELDS))
+    )
+    + " || '}'"
 )
-"""``canonical()`` computed by SQLite, for the audit: building the text in C instead of Python
+"""``canonical()`` computed by SQLite, made from HASHED_FIELDS, for the audit: building the text
+in C instead of Python
 makes the audit about a third faster. SQLite's json_quote escapes every code point exactly as
 Python's json does with ensure_ascii=False (a test compares all of them)."""
 
