@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import LedgerError
-from .files import replacing
+from .files import reading, replacing
 from .journal import Entry, evidence_json
 from .models import Claim, Entity, Ledger, Relation, internal_fields
 
@@ -162,13 +162,11 @@ def _entry_key(entry: Entry) -> str:
 def _kept_evidence(path: Path) -> dict[str, str]:
     if not path.exists():
         return {}
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        return dict(conn.execute("SELECT entry, evidence FROM withheld_evidence"))
-    except sqlite3.OperationalError:  # a sidecar written before it kept evidence
-        return {}
-    finally:
-        conn.close()
+    with reading(path) as conn:
+        try:
+            return dict(conn.execute("SELECT entry, evidence FROM withheld_evidence"))
+        except sqlite3.OperationalError:  # a sidecar written before it kept evidence
+            return {}
 
 
 def write_internal(parts: Split, db_path: Path) -> Path:
@@ -226,8 +224,7 @@ def internal_record(db_path: Path, record_id: str) -> dict:
     path = internal_path(db_path)
     if not path.exists():
         raise LedgerError(f"{path}: no internal sidecar; run `ledger build`")
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with reading(path) as conn:
         fields = {
             f"{kind}.{name}": value
             for kind, name, value in conn.execute(
@@ -237,8 +234,6 @@ def internal_record(db_path: Path, record_id: str) -> dict:
         withheld = conn.execute(
             "SELECT reason, record FROM withheld_claims WHERE id = ?", (record_id,)
         ).fetchone()
-    finally:
-        conn.close()
     if not fields and withheld is None:
         raise LedgerError(f"nothing internal is recorded about {record_id!r}")
     result: dict = {"id": record_id, "internal_fields": fields}

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from . import boundary, journal, rules
 from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
-from .files import connect
+from .files import connect, reading
 from .journal import Entry
 from .models import Ledger
 from .seeds import load_seeds
@@ -109,18 +109,19 @@ def _content(entry: Entry) -> tuple:
 
 
 def _entries_from_database(db_path: Path) -> list[Entry]:
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
-            return []
-        # The new build writes the seed state anew; what it carries over is the journal.
-        report = journal.audit(conn, checks=journal.JOURNAL_CHECKS)
-        if not report.ok:
-            raise LedgerError(
-                f"{display_path(db_path)}: the journal fails its audit ({report.problems[0]}); "
-                "not carrying it into a new build. Run `ledger audit` for details."
-            )
-        return _fact_checkers_entries(conn, db_path)
+        with reading(db_path) as conn:
+            if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
+                return []
+            # The new build writes the seed state anew; what it carries over is the journal.
+            report = journal.audit(conn, checks=journal.JOURNAL_CHECKS)
+            if not report.ok:
+                raise LedgerError(
+                    f"{display_path(db_path)}: the journal fails its audit "
+                    f"({report.problems[0]}); not carrying it into a new build. "
+                    "Run `ledger audit` for details."
+                )
+            return _fact_checkers_entries(conn, db_path)
     except sqlite3.DatabaseError as exc:
         raise LedgerError(f"{display_path(db_path)}: not a readable ledger ({exc})") from None
     finally:

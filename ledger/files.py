@@ -12,6 +12,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -127,3 +128,14 @@ def building(
         finally:
             conn.close()
         fsync(path)
+
+
+@contextmanager
+def reading(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to a database file, closed when the block ends. The path is
+    quoted into SQLite's URI form, so a name with `?`, `#` or `%` in it opens as itself."""
+    conn = sqlite3.connect(f"file:{quote(str(db_path))}?mode=ro", uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -23,6 +23,7 @@ from multiprocessing import get_context
 
 from pydantic import ConfigDict, TypeAdapter
 
+from .files import reading
 from .vocabulary import JournalAction, RelationKind, Status
 
 GENESIS_HASH = "0" * 64
@@ -572,11 +573,8 @@ def _split(last_seq: int, workers: int) -> list[tuple[int, int]]:
 
 
 def _verify_range(path: str, lo: int, hi: int) -> _ChainPart:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with reading(path) as conn:
         return _verify_rows(conn, lo, hi)
-    finally:
-        conn.close()
 
 
 CANONICAL_SQL = (
