@@ -44,7 +44,11 @@ class FacetColumn:
         """Each row's code and the values counted: the column's, or its days (-1: no day)."""
         if not date:
             return self.codes, self.values
-        return self.date_codes[self.codes], self.dates
+        if self._day_codes is None:  # once: a million lookups cost more than the count
+            self._day_codes = self.date_codes[self.codes]
+        return self._day_codes, self.dates
+
+    _day_codes: np.ndarray | None = None
 
 
 def _smallest_int(count: int) -> type:
@@ -193,10 +197,16 @@ class FacetIndex:
         self, column: str, mask: np.ndarray | None, limit: int, date: bool = False
     ) -> list[tuple]:
         """Up to ``limit`` (value, count) of a facet (by day if ``date``) under ``mask`` (None:
-        every row), most frequent first, ties in SQLite's order of the values; NULL is not a
-        value, as in Datasette's facets."""
+        every row; else a boolean mask, or the positions of the rows, sorted), most frequent
+        first, ties in SQLite's order of the values; NULL is not a value, as in Datasette's
+        facets."""
         codes, values = self.columns[column].facet_codes(date)
-        if mask is None:
+        if mask is not None and mask.dtype != bool:
+            chosen = codes.take(mask)  # a third of the rows: five times faster than a mask
+            if date:
+                chosen = chosen[chosen >= 0]
+            counts = np.bincount(chosen, minlength=len(values))
+        elif mask is None:
             if (column, date) not in self._all_counts:
                 self._all_counts[column, date] = np.bincount(
                     codes[codes >= 0], minlength=len(values)

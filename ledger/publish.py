@@ -31,6 +31,7 @@ from .errors import LedgerError
 from .files import connect
 
 TABLE = "claims"
+FTS_TABLE = "claims_fts"
 SORT_COLUMN = "said_on_earliest"
 
 SETTINGS = {
@@ -155,6 +156,7 @@ def _prepare(path: Path, columns: list[str], dates: list[str], search_sql: str |
             ranked_search.build(conn, search_sql)
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
+        _hide_fts(conn)
         conn.execute("PRAGMA journal_mode = DELETE")
         return sum(
             len(json.loads(values))
@@ -163,6 +165,27 @@ def _prepare(path: Path, columns: list[str], dates: list[str], search_sql: str |
         )
     finally:
         conn.close()
+
+
+def _hide_fts(conn: sqlite3.Connection) -> None:
+    """Spell the FTS table's content option so that Datasette does not detect it: the plugin
+    (`ledger.web.snapshot_search`) writes the claims page's search clause instead, one that
+    stays fast for common words. FTS5 reads `content='claims'` as it reads `content="claims"`
+    or `content=[claims]`, the spellings Datasette looks for."""
+    conn.execute("PRAGMA writable_schema = ON")
+    try:
+        conn.execute(
+            "UPDATE sqlite_master SET sql = replace(replace(sql, ?, ?), ?, ?) WHERE name = ?",
+            (
+                f'content="{TABLE}"',
+                f"content='{TABLE}'",
+                f"content=[{TABLE}]",
+                f"content='{TABLE}'",
+                FTS_TABLE,
+            ),
+        )
+    finally:
+        conn.execute("PRAGMA writable_schema = OFF")
 
 
 def snapshot_metadata(metadata: dict) -> dict:
@@ -180,6 +203,7 @@ def snapshot_metadata(metadata: dict) -> dict:
             ((kind, column),) = facet.items()
             facets.append({"precomputed_date" if kind == "date" else "precomputed": column})
     tables["claims"]["facets"] = facets
+    tables["claims"].setdefault("plugins", {})["claim-ledger"] = {"fts_table": FTS_TABLE}
     tables[facet_index.INDEX_TABLE] = {
         "description": "Each facet column's values and every claim's code for its value, "
         "computed when the snapshot was published; the facets are counted from it.",

@@ -3,6 +3,7 @@ other query is still ranked by FTS5."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 
@@ -10,8 +11,8 @@ import pytest
 import yaml
 
 from ledger import ranked_search
-from ledger.scale import synth
 from ledger.bulk import build_from_records
+from ledger.scale import synth
 
 from .conftest import METADATA
 
@@ -54,15 +55,46 @@ def ranked_db(tmp_path_factory):
     return work / "live.db", work / "ranked.db"
 
 
+def snapshot(path) -> sqlite3.Connection:
+    """The snapshot as its server reads it: with the function ranking common words."""
+    conn = sqlite3.connect(path)
+    ranked_search.register(conn, str(path))
+    return conn
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_the_snapshot_query_answers_as_fts5_ranks(ranked_db, query):
-    live, ranked = (sqlite3.connect(db) for db in ranked_db)
+    live, ranked = sqlite3.connect(ranked_db[0]), snapshot(ranked_db[1])
     expected = live.execute(LIVE_SQL, {"q": query}).fetchall()
     assert ranked.execute(SNAPSHOT_SQL, {"q": query}).fetchall() == expected
 
 
+def test_queries_of_common_words_rank_as_fts5_from_the_stored_frequencies(ranked_db):
+    """Every pair of a dozen stored words, and some triples: the same rows, the same order, as
+    FTS5 ranks them, computed from the stored frequencies (FTS5 never runs)."""
+    live, ranked = sqlite3.connect(ranked_db[0]), snapshot(ranked_db[1])
+    words = [w for (w,) in ranked.execute(f"SELECT word FROM {ranked_search.TERMS_TABLE}")][:12]
+    queries = [f"{a} {b}" for i, a in enumerate(words) for b in words[i + 1 :]]
+    queries += [" ".join(words[i : i + 3]) for i in range(0, 9)] + [f"{words[0]} {words[0]}"]
+    answered_by_numpy = 0
+    for query in queries:
+        answered = ranked.execute("SELECT ledger_ranked(?)", (query,)).fetchone()[0]
+        expected = live.execute(LIVE_SQL, {"q": query}).fetchall()
+        assert ranked.execute(SNAPSHOT_SQL, {"q": query}).fetchall() == expected, query
+        ranks = live.execute(
+            "SELECT rowid, rank FROM claims_fts WHERE claims_fts MATCH ? ORDER BY rank, rowid",
+            ('"' + query.replace(" ", '" "') + '"',),
+        ).fetchall()
+        found = [tuple(pair) for pair in json.loads(answered)] if answered else []
+        assert found == ranks[: ranked_search.RANKED_ROWS], query  # None: no claim has them all
+        answered_by_numpy += bool(found)
+    assert answered_by_numpy > 60
+    assert ranked.execute("SELECT ledger_ranked('regime 4321')").fetchone()[0] is None
+    assert ranked.execute("SELECT ledger_ranked('regime')").fetchone()[0] is None
+
+
 def test_common_words_are_answered_from_the_stored_ranking(ranked_db):
-    conn = sqlite3.connect(ranked_db[1])
+    conn = snapshot(ranked_db[1])
     stored = dict(conn.execute(f"SELECT word, rowid FROM {ranked_search.TERMS_TABLE}"))
     assert "regime" in stored and "4321" not in stored
     # Emptied, the stored ranking is what the query returns: it was read, not recomputed.

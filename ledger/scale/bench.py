@@ -114,6 +114,7 @@ MATRIX = {
     "search_rare": ("a rare-word search", "_search={rare}"),
     "search_common": ("a common-word search (a third of claims)", "_search={common}"),
     "search_and_filter": ("a common-word search and a filter", "_search={common}&status=false"),
+    "search_two_common": ("a search for two common words", "_search={two_common_search}"),
 }
 """The claims page requests readers combine: key → (label, query string)."""
 
@@ -143,6 +144,7 @@ async def _pages(ds, facets: list[str], runs: int, words: dict, claim: str) -> d
         ("ranked_rare", words["rare"]),
         ("ranked_common", words["common"]),
         ("ranked_two_common", words["two_common"]),
+        ("ranked_three_common", words["three_common"]),
     ):
         page, payload = await _time_page(
             ds, f"/ledger/search_claims.json?q={word}&_shape=objects", runs
@@ -154,11 +156,17 @@ async def _pages(ds, facets: list[str], runs: int, words: dict, claim: str) -> d
 
 
 def _snapshot_cost(snapshot: Path, live_db: Path) -> dict:
-    """Disk the snapshot adds over the live file (facet index, covering indexes), and the
-    memory the loaded facet index holds."""
+    """Disk the snapshot adds over the live file (facet index, covering indexes, stored
+    search answers and term frequencies), and the memory the loaded facet index holds."""
     from ..facet_index import INDEX_TABLE, FacetIndex
+    from ..ranked_search import DOCUMENTS_TABLE, POSTINGS_TABLE, TOP_TABLE, postings
 
     conn = sqlite3.connect(f"file:{snapshot / 'ledger.db'}?immutable=1", uri=True)
+    search_tables = (TOP_TABLE, POSTINGS_TABLE, DOCUMENTS_TABLE)
+    search = conn.execute(
+        f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({', '.join('?' * len(search_tables))})",
+        search_tables,
+    ).fetchone()[0]
     sizes = dict(
         conn.execute(
             "SELECT name, sum(pgsize) FROM dbstat WHERE name = ? OR name LIKE 'claims_%_covering' "
@@ -172,7 +180,15 @@ def _snapshot_cost(snapshot: Path, live_db: Path) -> dict:
         column.codes.nbytes + (column.date_codes.nbytes if column.date_codes is not None else 0)
         for column in index.columns.values()
     )
+    stored = postings(str(snapshot / "ledger.db"))
+    documents = stored.documents if stored is not None else None
+    search_memory = documents.rowids.nbytes + documents.tokens.nbytes if documents else 0
     return {
+        "search_tables_mb": round((search or 0) / 2**20, 1),
+        "search_memory_mb": round(search_memory / 2**20, 1),
+        "search_memory_per_cached_term_mb": round(len(documents.rowids) / 2**20, 1)
+        if documents
+        else 0,
         "facet_index_mb": round(sizes.pop(INDEX_TABLE, 0) / 2**20, 1),
         "covering_indexes_mb": round(sum(sizes.values()) / 2**20, 1),
         "snapshot_file_mb": round((snapshot / "ledger.db").stat().st_size / 2**20),
@@ -281,6 +297,8 @@ def run(
         "common": "regime",
         "rare": "4321",
         "two_common": "cells+attacks",
+        "two_common_search": "cells+attacks",
+        "three_common": "cells+attacks+regime",
     }
     progress("Datasette pages on the snapshot, served as `datasette serve DIR` serves it")
     from datasette.app import Datasette
@@ -334,6 +352,14 @@ def table(figures: dict):
         f"{c['facet_index_mb']} MB, {c['covering_indexes_mb']} MB",
     )
     out.add_row("snapshot extra memory: facet index", f"{c['facet_index_memory_mb']} MB")
+    out.add_row(
+        "snapshot extra disk: stored search answers and common terms' frequencies",
+        f"{c['search_tables_mb']} MB",
+    )
+    out.add_row(
+        "snapshot extra memory: search (rows' lengths; each common term read, up to 32)",
+        f"{c['search_memory_mb']} MB; {c['search_memory_per_cached_term_mb']} MB a term",
+    )
     for place in ("snapshot", "live"):
         matrix = figures[place]["matrix"] if place == "snapshot" else figures[place]
         for page in matrix.values():
@@ -348,6 +374,7 @@ def table(figures: dict):
         ("ranked_rare", "snapshot: ranked search, rare word"),
         ("ranked_common", "snapshot: ranked search, common word"),
         ("ranked_two_common", "snapshot: ranked search, two common words"),
+        ("ranked_three_common", "snapshot: ranked search, three common words"),
         ("claim_page", "snapshot: claim page (HTML)"),
     ):
         page = figures["snapshot"][key]

@@ -15,12 +15,13 @@ from .plugin import (
     register_routes,
     render_cell,
 )
-from .snapshot_search import count_from_index, filters_from_request
+from .snapshot_search import count_from_index, filters_from_request, rank_common_words
 
 __all__ = [
     "asgi_wrapper",
     "count_from_index",
     "filters_from_request",
+    "rank_common_words",
     "extra_css_urls",
     "extra_template_vars",
     "handle_exception",

@@ -9,7 +9,8 @@ own facets do, by delegating to them. The JSON has the shape of Datasette's colu
 facets. A facet that could not be counted in time stays in `facet_results` with no values and
 `"timed_out": true`, is named in the page's "These facets timed out" line, and in the JSON's
 `facets_not_counted` (added by `render_json`, which also keeps Datasette's own facets from
-vanishing when they time out).
+vanishing when they time out). For a search, `snapshot_search` has usually computed the mask
+already (it counts the page's rows from it), and the facets read it from the request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 from datasette.facets import ColumnFacet, DateFacet
 from datasette.filters import Filters
 from datasette.renderer import json_renderer
@@ -33,9 +35,17 @@ from datasette.utils import (
 
 from ..facet_index import FacetIndex, rowids_where
 
-SEARCH_CLAUSE = re.compile(r"^rowid in \((select rowid from .+)\)$", re.DOTALL | re.IGNORECASE)
-"""Datasette's full-text clause; its subquery alone gives the matching rowids."""
+SEARCH_CLAUSES = (
+    re.compile(r"^\+?rowid in \((?P<rowids>select rowid from .+)\)$", re.DOTALL | re.I),
+    re.compile(
+        r"^exists \(select 1 from (?P<fts>\S+) where (?P<match>.+) and (?P=fts)\.rowid = \S+\)$",
+        re.DOTALL | re.I,
+    ),
+)
+"""Full-text clauses (Datasette's, and `snapshot_search`'s two); the rowids they select."""
 MASK_KEY = "ledger.facet_mask"
+ROWS_COUNT_KEY = "ledger.rows_count"
+"""Request scope: the rows the request selects, counted from its mask instead of `count(*)`."""
 
 
 class _Snapshot:
@@ -77,13 +87,14 @@ class NotCounted(Exception):
     """The request's rows could not be found within the facet time limit."""
 
 
-def _mask(snapshot: _Snapshot, table: str, column_filters, other_clauses, limit_ms):
-    """The rows a request selects, as a mask (None: every row). Runs in a worker thread."""
+def _mask(snapshot: _Snapshot, table: str, column_filters, other_clauses, limit_ms, rows=None):
+    """The rows a request selects, as their positions in the index (None: every row), of those
+    in the mask ``rows`` if given. Runs in a worker thread."""
     index, conn = snapshot.index, snapshot.connection()
     deadline = time.monotonic() + limit_ms / 1000
     conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
     try:
-        mask = None
+        mask = rows
         for column, clause, params in column_filters:
             if column in index.columns:
                 rows = index.value_mask(column, clause, params)
@@ -92,17 +103,52 @@ def _mask(snapshot: _Snapshot, table: str, column_filters, other_clauses, limit_
                 rows = index.rowid_mask(rowids_where(conn, sql, params))
             mask = rows if mask is None else mask & rows
         for clause, params in other_clauses:
-            search = SEARCH_CLAUSE.match(clause.strip())
-            sql = search.group(1) if search else f"SELECT rowid FROM [{table}] WHERE {clause}"
+            sql = _search_rowids(clause) or f"SELECT rowid FROM [{table}] WHERE {clause}"
             rows = index.rowid_mask(rowids_where(conn, sql, params))
             mask = rows if mask is None else mask & rows
-        return mask
+        return None if mask is None else np.flatnonzero(mask)
     except sqlite3.OperationalError as exc:
         if "interrupted" in str(exc):
             raise NotCounted from None
         raise
     finally:
         conn.set_progress_handler(None, 0)
+
+
+def column_filters(args, table: str, units: dict) -> list[tuple]:
+    """The request's filters on columns, each as (column, SQL clause, params), as Datasette
+    builds them."""
+    filters_found = []
+    for key in args:
+        if key.startswith("_") and "__" not in key:
+            continue
+        for value in args.getlist(key):
+            filters = Filters([(key, value)], units)
+            clauses, params = filters.build_where_clauses(table)
+            ((column, _, _),) = filters.selections()
+            filters_found.extend((column, clause, params) for clause in clauses)
+    return filters_found
+
+
+async def request_mask(
+    snapshot: _Snapshot, table: str, column_filters, other_clauses, limit_ms, rows=None
+):
+    """The rows a request selects, as positions in the index (None: every row), of those in
+    the mask ``rows`` if given; raises NotCounted when that takes longer than ``limit_ms``."""
+    return await asyncio.to_thread(
+        _mask, snapshot, table, column_filters, other_clauses, limit_ms, rows
+    )
+
+
+def _search_rowids(clause: str) -> str | None:
+    """The query of the rowids a full-text clause selects, if it is one."""
+    for pattern in SEARCH_CLAUSES:
+        found = pattern.match(clause.strip())
+        if found and "rowids" in pattern.groupindex:
+            return found["rowids"]
+        if found:
+            return f"select rowid from {found['fts']} where {found['match']}"
+    return None
 
 
 class _Precomputed:
@@ -130,15 +176,6 @@ class _Precomputed:
 
     async def _compute_mask(self, snapshot: _Snapshot):
         units = self.ds.table_metadata(self.database, self.table).get("units", {})
-        column_filters = []
-        for key in self.request.args:
-            if key.startswith("_") and "__" not in key:
-                continue
-            for value in self.request.args.getlist(key):
-                filters = Filters([(key, value)], units)
-                clauses, params = filters.build_where_clauses(self.table)
-                ((column, _, _),) = filters.selections()
-                column_filters.extend((column, clause, params) for clause in clauses)
         # Imported here, not at the top: importing datasette.plugins loads every plugin's entry
         # point, ours included, and would register this package half-imported, without hooks.
         from datasette.plugins import pm
@@ -150,11 +187,10 @@ class _Precomputed:
             arguments = await await_me_maybe(hook)
             if arguments:
                 other_clauses.extend((c, arguments.params) for c in arguments.where_clauses)
-        return await asyncio.to_thread(
-            _mask,
+        return await request_mask(
             snapshot,
             self.table,
-            column_filters,
+            column_filters(self.request.args, self.table, units),
             other_clauses,
             self.ds.setting("facet_time_limit_ms"),
         )
@@ -307,7 +343,10 @@ def requested_facets(datasette, database: str, table: str, args) -> dict[str, st
 
 
 async def render_json(datasette, request, args, data, view_name):
-    """Datasette's JSON, with every requested facet present and `facets_not_counted` listed."""
+    """Datasette's JSON, with every requested facet present and `facets_not_counted` listed,
+    and the count of a snapshot's search (`snapshot_search`) taken from the index."""
+    if isinstance(data, dict) and data.get("filtered_table_rows_count", 0) is None:
+        data["filtered_table_rows_count"] = request.scope.get(ROWS_COUNT_KEY)
     if isinstance(data, dict) and isinstance(data.get("facet_results"), dict) and data.get("table"):
         results = data["facet_results"]
         if not args.get("_nofacet") and args.get("_shape") not in ("array", "object"):
