@@ -130,11 +130,16 @@ def building(
         fsync(path)
 
 
+def uri(db_path: Path, query: str) -> str:
+    """SQLite's URI for a database file (``query``: "mode=ro", "immutable=1"), with the path
+    quoted, so a name with `?`, `#` or `%` in it opens as itself."""
+    return f"file:{quote(str(db_path))}?{query}"
+
+
 @contextmanager
 def reading(db_path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to a database file, closed when the block ends. The path is
-    quoted into SQLite's URI form, so a name with `?`, `#` or `%` in it opens as itself."""
-    conn = sqlite3.connect(f"file:{quote(str(db_path))}?mode=ro", uri=True)
+    """A read-only connection to a database file, closed when the block ends."""
+    conn = sqlite3.connect(uri(db_path, "mode=ro"), uri=True)
     try:
         yield conn
     finally:

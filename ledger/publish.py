@@ -28,7 +28,7 @@ import yaml
 
 from . import facet_index, ranked_search
 from .errors import LedgerError
-from .files import connect
+from .files import connect, reading
 
 TABLE = "claims"
 FTS_TABLE = "claims_fts"
@@ -84,11 +84,8 @@ def publish(db_path: Path, out_dir: Path, metadata_path: Path) -> dict:
     target = out_dir / "ledger.db"
     building = out_dir / ".ledger.db.publishing"
     building.unlink(missing_ok=True)
-    source = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
+    with reading(db_path) as source:
         source.execute("VACUUM INTO ?", (str(building),))
-    finally:
-        source.close()
     try:
         search = metadata["databases"]["ledger"].get("queries", {}).get("search_claims", {})
         values = _prepare(building, columns, dates, search.get("sql"))

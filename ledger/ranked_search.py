@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .files import uri
+
 SHARE = 0.05
 MIN_DOCS = 5000
 TOP_TABLE = "search_top"
@@ -279,7 +281,7 @@ class _Postings:
     def get(cls, path: str) -> _Postings | None:
         with cls._lock:
             if path not in cls._loaded:
-                conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+                conn = sqlite3.connect(uri(path, "immutable=1"), uri=True)
                 try:
                     row = conn.execute(
                         f"SELECT row_count, average_tokens, rowids, tokens FROM {DOCUMENTS_TABLE}"
@@ -299,7 +301,7 @@ class _Postings:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True)
+            conn = self._local.conn = sqlite3.connect(uri(self.path, "immutable=1"), uri=True)
         return conn
 
     def _term(self, word: str) -> tuple[float, np.ndarray] | None:

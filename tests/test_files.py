@@ -7,6 +7,9 @@ from pathlib import Path
 from ledger import actions
 from ledger.build import build
 from ledger.files import reading
+from ledger.publish import publish
+
+from .conftest import METADATA
 
 MINI = Path(__file__).resolve().parent / "fixtures" / "mini-seeds"
 
@@ -22,6 +25,10 @@ def test_a_ledger_in_a_directory_named_with_uri_characters_rebuilds_keeping_its_
     with reading(db) as conn:
         notes = conn.execute("SELECT count(*) FROM journal WHERE action = 'note'").fetchone()
     assert notes == (1,)
+    # A snapshot is cut from it, and opens, in such a directory too.
+    publish(db, where / "snapshot #1", METADATA)
+    with reading(where / "snapshot #1" / "ledger.db") as conn:
+        assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == len(reading_claims(db))
 
 
 def reading_claims(db: Path) -> list[str]:

@@ -34,6 +34,7 @@ from pathlib import Path
 import yaml
 
 from .. import journal
+from ..files import uri
 from ..publish import SETTINGS as SNAPSHOT_SETTINGS
 from ..publish import facet_config, publish
 from . import synth
@@ -161,7 +162,7 @@ def _snapshot_cost(snapshot: Path, live_db: Path) -> dict:
     from ..facet_index import INDEX_TABLE, FacetIndex
     from ..ranked_search import DOCUMENTS_TABLE, POSTINGS_TABLE, TOP_TABLE, postings
 
-    conn = sqlite3.connect(f"file:{snapshot / 'ledger.db'}?immutable=1", uri=True)
+    conn = sqlite3.connect(uri(snapshot / "ledger.db", "immutable=1"), uri=True)
     search_tables = (TOP_TABLE, POSTINGS_TABLE, DOCUMENTS_TABLE)
     search = conn.execute(
         f"SELECT sum(pgsize) FROM dbstat WHERE name IN ({', '.join('?' * len(search_tables))})",

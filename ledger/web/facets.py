@@ -34,6 +34,7 @@ from datasette.utils import (
 )
 
 from ..facet_index import FacetIndex, rowids_where
+from ..files import uri
 
 SEARCH_CLAUSES = (
     re.compile(r"^\+?rowid in \((?P<rowids>select rowid from .+)\)$", re.DOTALL | re.I),
@@ -64,7 +65,7 @@ class _Snapshot:
         key = (path, table, stat.st_mtime_ns, stat.st_size)
         with cls._lock:
             if key not in cls._loaded:
-                conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+                conn = sqlite3.connect(uri(path, "immutable=1"), uri=True)
                 try:
                     index = FacetIndex.load(conn, table)
                 finally:
@@ -77,7 +78,7 @@ class _Snapshot:
         million rowids)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(f"file:{self.path}?immutable=1", uri=True)
+            conn = sqlite3.connect(uri(self.path, "immutable=1"), uri=True)
             conn.create_function("escape_fts", 1, escape_fts)
             self._local.conn = conn
         return conn
