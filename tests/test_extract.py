@@ -359,3 +359,179 @@ def test_a_predicate_noun_is_not_a_source():
     [p] = only(text)
     assert p.source.text == "the commander"
     assert p.content.text.startswith("It was a warning")
+
+
+# -- spans as PolNeAR draws them (invented sentences) ------------------------------------
+
+
+def test_a_second_report_in_the_sentence_is_a_claim_of_its_own():
+    text = "The senator attacked the governor, saying he had wasted the budget on new roads.\n"
+    proposals = only(text)
+    assert [p.content.text for p in proposals] == [
+        "the governor",
+        "he had wasted the budget on new roads",
+    ]
+    assert by_content(proposals, "wasted").source.text == "The senator"
+
+
+def test_urged_someone_to_act_keeps_who_was_urged():
+    text = "The mayor urged residents to stay indoors until the storm passes.\n"
+    p = by_content(only(text), "stay indoors")
+    assert p.content.text == "residents to stay indoors until the storm passes"
+
+
+def test_a_quotation_going_on_is_sourced_where_its_speaker_was_named():
+    text = (
+        "“The bridge is closed to all traffic,” Walters said. "
+        "“Repairs will take at least three more weeks.”\n"
+    )
+    p = by_content(only(text), "Repairs")
+    assert (p.source.text, p.cue.text, p.speaker_name) == ("Walters", "said", "Walters")
+
+
+def test_a_quotation_before_a_subject_with_words_hanging_before_it():
+    text = "“We will not sell the farm. Not to them, not to anyone,” Walters said.\n"
+    p = by_content(only(text), "sell the farm")
+    assert p.content.text == "We will not sell the farm. Not to them, not to anyone"
+    assert p.source.text == "Walters"
+
+
+def test_an_aside_about_the_last_noun_is_not_part_of_the_content():
+    text = "The minister said the new tax would fall on landowners, who own most of the valley.\n"
+    p = by_content(only(text), "new tax")
+    assert p.content.text == "the new tax would fall on landowners"
+
+
+def test_continued_to_deny_is_one_cue_and_concern_that_is_part_of_the_cue():
+    text = (
+        "The company continued to deny that its factory had polluted the river.\n\n"
+        "The farmers expressed concern that the new dam would flood their fields.\n"
+    )
+    proposals = only(text)
+    denial = by_content(proposals, "factory")
+    assert (denial.cue.text, denial.content.text) == (
+        "continued to deny",
+        "that its factory had polluted the river",
+    )
+    concern = by_content(proposals, "dam")
+    assert (concern.cue.text, concern.content.text) == (
+        "expressed concern",
+        "that the new dam would flood their fields",
+    )
+
+
+def test_a_headline_quoting_someone_after_a_colon():
+    text = "Walters: The Farm Will Stay In The Family\n\nEditor’s note: this story was updated.\n"
+    proposals = only(text)
+    assert [(p.source.text, p.content.text) for p in proposals] == [
+        ("Walters", "The Farm Will Stay In The Family")
+    ]
+
+
+def test_when_and_to_whom_something_was_said_is_not_its_content():
+    text = (
+        "The senator endorsed the mayor on Thursday after a long meeting.\n\n"
+        "The mayor spoke to reporters outside the town hall on Monday.\n"
+    )
+    assert [p.content.text for p in only(text)] == ["the mayor"]
+
+
+def test_a_document_issued_by_an_organisation_speaks_for_it():
+    text = (
+        "The group recruits children to rebuild its networks, according to a study issued "
+        "by the Counter-Terrorism Project.\n"
+    )
+    p = by_content(only(text), "recruits children")
+    assert (p.source.text, p.speaker_name) == ("a study", "Counter-Terrorism Project")
+
+
+def test_a_name_alone_is_the_content_of_a_stance_but_a_day_is_not():
+    text = "The union endorsed Walters. The mayor said Friday.\n"
+    assert [p.content.text for p in only(text)] == ["Walters"]
+
+
+def test_a_verb_the_lexicon_does_not_know_reports_its_that_clause():
+    text = "The engineers reckoned that the bridge would reopen in May.\n"
+    p = by_content(only(text), "bridge")
+    assert (p.source.text, p.cue.text, p.content.text) == (
+        "The engineers",
+        "reckoned",
+        "that the bridge would reopen in May",
+    )
+
+
+def test_asked_if_and_called_for_someone_to_act():
+    text = (
+        "He shook hands and asked workers if they planned to attend the meeting.\n\n"
+        "The governor has called for the bridge to be rebuilt before the winter.\n"
+    )
+    proposals = only(text)
+    assert by_content(proposals, "planned").content.text == "if they planned to attend the meeting"
+    demand = by_content(proposals, "rebuilt")
+    assert (demand.cue.text, demand.content.text) == (
+        "has called for",
+        "the bridge to be rebuilt before the winter",
+    )
+
+
+def test_a_condition_before_an_interrupting_frame_is_part_of_the_content():
+    text = "If the bridge does not reopen, he said, the town will lose its market.\n"
+    p = by_content(only(text), "market")
+    assert [piece.text for piece in p.pieces()] == [
+        "If the bridge does not reopen",
+        "the town will lose its market",
+    ]
+
+
+def test_a_report_inside_the_content_about_others_stays_inside_it():
+    text = (
+        "The activist pointed out that the men who attacked the office stood in the square "
+        "and chanted slogans for an hour.\n"
+    )
+    proposals = only(text)
+    assert [(p.source.text, p.content.text) for p in proposals] == [
+        (
+            "The activist",
+            "that the men who attacked the office stood in the square and chanted slogans "
+            "for an hour",
+        )
+    ]
+
+
+def test_two_apostrophes_are_quotation_marks():
+    text = (
+        "''We will not sell the farm to anyone at all,'' Walters said. "
+        "''The land stays with the family for another hundred years.''\n"
+    )
+    proposals = only(text)
+    assert [(p.mode, p.speaker_name) for p in proposals] == [
+        ("direct", "Walters"),
+        ("direct", "Walters"),
+    ]
+
+
+def test_a_report_trailing_its_content_with_a_day_and_a_second_clause():
+    text = "The storm was the worst in decades, the mayor said on Tuesday, and repairs will last.\n"
+    p = by_content(only(text), "storm")
+    assert (p.source.text, p.content.text) == ("the mayor", "The storm was the worst in decades")
+
+
+def test_what_something_means_is_nobodys_claim():
+    assert only("The closure of the bridge meant the market would move to the next town.\n") == []
+
+
+def test_warned_against_says_something_though_told_reporters_does_not():
+    text = (
+        "The spokesperson warned against attacks on civilians in the east.\n\n"
+        "He told reporters on Monday.\n"
+    )
+    proposals = only(text)
+    assert [(p.cue.text, p.content.text) for p in proposals] == [
+        ("warned against", "attacks on civilians in the east")
+    ]
+
+
+def test_a_short_quotation_right_after_a_cue_is_the_speakers():
+    text = "“We lost the vote,” Walters said. “Don’t believe it.”\n"
+    p = by_content(only(text), "believe")
+    assert (p.content.text, p.speaker_name) == ("Don’t believe it", "Walters")

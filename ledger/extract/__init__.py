@@ -110,32 +110,41 @@ class Extractor:
         ner = self.nlp.get_pipe("ner")
         for i, doc in zip(named, ner.pipe(parsed[i][1] for i in named), strict=True):
             parsed[i] = (parsed[i][0], doc)
-        last: tuple[int, Speaker] | None = None  # where the last speaker spoke, and who
+        last: tuple[int, Speaker, Proposal] | None = None  # where the last speaker spoke
         for index, ((para, doc), found) in enumerate(zip(parsed, found_by_para, strict=True)):
             resolver.read(doc)
-            spoken: list[tuple[Found, Speaker]] = []
+            spoken: list[tuple[Found, Speaker, Proposal]] = []
             for item in found:
                 if item.follows:
-                    # A quotation without a cue: the last speaker's, if just before.
+                    # A quotation without a cue: the last speaker's, if just before, named
+                    # where that speaker was.
                     if last is not None and index - last[0] <= 1:
-                        proposals.append(self.proposal(text, item, last[1], None, None))
+                        proposals.append(self.going_on(text, item, last[1], last[2]))
                     continue
                 source, speaker = resolver.resolve(item.source, para.start)
                 told = resolver.told(doc, item, para.start)
-                proposals.append(self.proposal(text, item, speaker, source, told))
+                proposal = self.proposal(text, item, speaker, source, told)
+                proposals.append(proposal)
                 if speaker is not None:
-                    last = (index, speaker)
-                    spoken.append((item, speaker))
+                    last = (index, speaker, proposal)
+                    spoken.append((item, speaker, proposal))
             proposals.extend(self.continuations(text, doc, para.start, found, spoken))
         proposals.sort(key=lambda p: p.content.start)
         return _dedupe(proposals)
 
+    def going_on(self, text, found: Found, speaker: Speaker, before: Proposal) -> Proposal:
+        """A content with no cue of its own, said by the speaker of ``before``: its source
+        and cue are the ones that introduced the speaker."""
+        proposal = self.proposal(text, found, speaker, before.source, None)
+        proposal.cue = before.cue
+        return proposal
+
     def continuations(self, text, doc, offset, found, spoken) -> list[Proposal]:
         """Sentences with no cue after a named speaker's sentence in the same paragraph."""
-        named = [(item, s) for item, s in spoken if s.kind != "anonymous" and not item.quoted]
+        named = [(item, s, p) for item, s, p in spoken if s.kind != "anonymous" and not item.quoted]
         if not named:
             return []
-        first, speaker = named[0]
+        first, speaker, introduced = named[0]
         result = []
         for sentence in doc.sents:
             start, end = sentence.start_char + offset, sentence.end_char + offset
@@ -146,7 +155,7 @@ class Extractor:
             while end > start and text[end - 1] in ".;: ":
                 end -= 1
             continued = Found((start, end), None, None, "")
-            result.append(self.proposal(text, continued, speaker, None, None))
+            result.append(self.going_on(text, continued, speaker, introduced))
         return result
 
     def proposal(self, text, found: Found, speaker, source, told) -> Proposal:
@@ -189,7 +198,7 @@ def _dedupe(proposals: list[Proposal]) -> list[Proposal]:
     seen, result = set(), []
     for proposal in proposals:
         key = (proposal.content.start, proposal.content.end)
-        if key in seen or len(proposal.content.text.split()) < 2:
+        if key in seen or (len(proposal.content.text.split()) < 2 and proposal.clausal):
             continue
         seen.add(key)
         result.append(proposal)

@@ -2,9 +2,10 @@
 
 Paragraphs are lines. Page furniture (captions, share buttons, donation appeals, short lines
 without a sentence) and pull quotes are not reporting and are skipped; a dateline
-("ALEPPO, Syria —") is cut off the paragraph it opens. Quotations are paired quotation marks,
-curly or straight; a curly quotation may run on over several paragraphs (a paragraph that
-opens a quote without closing it, the next one reopening it).
+("ALEPPO, Syria —") is cut off the paragraph it opens. Quotations are paired quotation marks:
+curly, straight or ''doubled apostrophes''; a curly quotation may run on over several
+paragraphs (a paragraph that opens a quote without closing it, the next one reopening it).
+A line "Name: a few words" is a headline or transcript quoting someone, not furniture.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ FURNITURE = re.compile(
     r"propaganda distorts.*|syria needs free media.*)$",
     re.IGNORECASE,
 )
+SPEAKER_LINE = re.compile(r"^[A-Z][\w.’'-]*(?: [\w.’'-]+){0,5}: \S+ \S+ \S+")
+"""A name, a colon and a few words: a headline or a transcript line that quotes someone."""
 DATELINE = re.compile(
     r"^(?:[A-Z][A-Z'’.\-]+(?: [A-Z][A-Z'’.\-]+)*)"  # ALEPPO, BEIRUT, SAN FRANCISCO
     r"(?:,? [A-Z][\w.]*(?: [A-Z][\w.]*)*)?"  # , Syria
@@ -59,6 +62,8 @@ def is_furniture(line: str, repeated: bool) -> bool:
     ):
         return True  # a photo caption: "... (Edited by Enab Baladi)"
     ends_like_sentence = re.search(r"[.!?:][”\"’)]*$", line.strip()) is not None
+    if SPEAKER_LINE.match(line.strip()):
+        return False  # a headline that quotes: "Rubio: Trump Can't Be Trusted"
     return len(words) < 8 and not ends_like_sentence and not any(q in line for q in '“"')
 
 
@@ -129,6 +134,10 @@ def quotations(text: str, paras: list[Paragraph]) -> list[Quotation]:
         straight = [i for i in range(para.start, para.end) if text[i] == '"']
         for open_at, close_at in zip(straight[::2], straight[1::2], strict=False):
             found.append(Quotation([(open_at + 1, close_at)]))
+        doubled = [m.start() for m in re.finditer("''", text[para.start : para.end])]
+        for open_at, close_at in zip(doubled[::2], doubled[1::2], strict=False):
+            # ''two apostrophes'', as some archives print quotation marks
+            found.append(Quotation([(para.start + open_at + 2, para.start + close_at)]))
     if current is not None and current.segments:
         found.append(current)
     return sorted(found, key=lambda q: q.start)

@@ -24,7 +24,7 @@ CLAUSE_VERBS = frozenset(
     pledge promise indicate show mention testify joke quip doubt worry caution speculate
     guess assure remind recount describe urge demand propose recommend hint imply concur
     counter retort lament boast brag signal charge clarify disclose divulge confide grant
-    proclaim affirm remark exclaim shout chant email read mean recognize realize understand
+    proclaim affirm remark exclaim shout chant email read recognize realize understand
     remember decide determine consider see view want plan intend seek refuse decline offer
     threaten encourage request order push acknowledge predict""".split()
 )
@@ -36,17 +36,18 @@ OBJECT_VERBS = frozenset(
     support oppose back favor favour prefer mock ridicule thank highlight list compare portray
     express discuss name publish share point talk speak refer focus comment announce confirm
     reveal report acknowledge admit predict estimate claim describe mention recall tweet post
-    write offer propose recommend demand request order promise pledge threaten rule""".split()
+    write offer propose recommend demand request order promise pledge threaten rule find vote
+    echo tout hail assail applaud""".split()
 )
 # Verbs of thought and intention: without a subject to hold them, nobody is reported.
 THOUGHT = frozenset(
-    """know see mean expect consider understand realize remember recognize decide want guess
+    """know see expect consider understand realize remember recognize decide want guess
     believe think feel fear hope doubt wonder plan intend seek view determine""".split()
 )
 # Verbs whose object is the person addressed or the thing perceived, never a content.
 NO_OBJECT = frozenset(
     """tell ask remind assure urge encourage warn thank see know feel understand realize
-    remember recognize mean""".split()
+    remember recognize""".split()
 )
 CUE_LEMMAS = CLAUSE_VERBS | OBJECT_VERBS
 
@@ -60,7 +61,6 @@ IRREGULAR = {
     "show": ("shown",),
     "speak": ("spoke", "spoken"),
     "read": (),
-    "mean": ("meant",),
     "see": ("saw", "seen"),
     "seek": ("sought",),
 }

@@ -7,10 +7,18 @@ complement, or its object for verbs like "denied" and "blamed", or, when the spe
 interrupts the sentence ("The convoy, she told reporters, was never stopped"), the sentence
 around the interruption. A content that runs into a quotation takes the whole quotation.
 Negated subjects ("No faction has claimed") and generic ones ("Analysts say") are no speakers.
+
+Spans follow the conventions of PolNeAR's annotators: a content keeps its "that" or "to" but
+not when or where it was said ("on Thursday", "spoke to reporters") nor a closing aside
+(", who ..."); reports stand side by side ("attacked Trump, saying he ..." is two); "urged
+voters to stay home" keeps who was urged; "continued to deny" and "expressed concern that"
+are cues. A verb the lexicon does not know still reports its "that" clause, and a headline
+"Name: words" quotes that name.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .lexicon import (
@@ -29,6 +37,23 @@ COMPLEMENTS = ("ccomp", "xcomp", "dobj", "prep", "oprd", "dative", "attr", "acom
 FRAME_DEPS = ("parataxis", "ccomp", "advcl", "conj")
 AUTHOR = ("i", "we", "you")
 """Outside quotation marks, the writer and the reader: not sources of attributed claims."""
+TEMPORAL_PREPOSITIONS = ("after", "during", "before", "throughout", "since", "amid", "following")
+WEEKDAYS_AND_MONTHS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april
+    may june july august september october november december""".split()
+)
+ADDRESSING = ("speak", "talk", "write", "post", "tweet", "comment")
+"""Verbs whose "to", "at" or "with" names the audience or the place, not the content."""
+NOT_SAYING = frozenset(
+    """is was are were be been 's ’s seems seemed turns turned appears appeared happens
+    happened means meant ensure ensured ensures""".split()
+)
+"""Verbs with a "that" clause that report nobody's words: "it seems that", "it is that"."""
+QUESTIONS = ("ask", "wonder", "question")
+HEADLINE_LINKS = ("to", "on", "of", "the", "for", "at", "and")
+"""Small words a headline's speaker may have: "Obama to Asians Worried About ...:"."""
+CHAINING = ("continue", "expect", "plan", "intend")
+"""Verbs that hand their subject on to a reporting verb: "continued to deny"."""
 PARTICLE_PREPOSITIONS = ("to", "about", "on", "for", "of", "at", "against", "out")
 
 
@@ -44,6 +69,7 @@ class Found:
     quoted: bool = False  # the content is a quotation
     clausal: bool = True  # the content is a clause or quotation, not just an object
     follows: bool = False  # a quotation with no cue of its own: spoken by the last speaker
+    verb: object | None = None  # the cue's verb token
 
 
 def lemma_of(token) -> str | None:
@@ -60,7 +86,6 @@ class ParagraphParse:
         self.doc = doc
         self.offset = offset
         self.quotes = [(s - offset, e - offset) for s, e in quotes]  # paragraph offsets
-        self.taken: list[tuple[int, int]] = []
         self.particle: int | None = None  # a preposition that belongs to the cue
         self.clausal = True
 
@@ -83,26 +108,95 @@ class ParagraphParse:
                 return start, end
         return None
 
-    def is_taken(self, position: int) -> bool:
-        return any(start <= position < end for start, end in self.taken)
-
     # -- the three parts -----------------------------------------------------------------
 
     def find(self) -> list[Found]:
-        cues = [t for t in self.doc if lemma_of(t) or _according(t)]
+        cues = [t for t in self.doc if lemma_of(t) or _according(t) or _that_verb(t)]
         cues.sort(key=_depth)
         found = []
         for cue in cues:
-            if self.in_quote(cue.idx) or self.is_taken(cue.idx):
+            if self.in_quote(cue.idx):
                 continue
             result = self.according(cue) if _according(cue) else self.verb(cue)
             if result is not None:
                 found.append(result)
-                self.taken.append(result.content)
-        found = [f for f in found if not _nested(f, found)]
+        found = self.flatten(found)
+        headed = self.speaker_line()
+        if headed is not None:
+            found = [f for f in found if f.cue is None or f.cue[0] < headed.content[0]]
+            found.append(headed)
         found.extend(self.unattributed_quotes(found))
         found.sort(key=lambda f: f.content[0])
         return [self.shift(f) for f in found]
+
+    def speaker_line(self) -> Found | None:
+        """ "Rubio: I still believe ..." in a headline or a transcript: a name, a colon and
+        the rest of the paragraph, what that person said."""
+        doc = self.doc
+        colon = next((t for t in doc[:8] if t.text == ":"), None)
+        if colon is None or colon.i == 0 or self.in_quote(colon.idx):
+            return None
+        prefix = doc[: colon.i]
+        words = [t for t in prefix if t.is_alpha]
+        if (
+            not words
+            or len(prefix.text) < 3
+            or any(t.is_lower and t.lower_ not in HEADLINE_LINKS for t in words)
+            or any(t.tag_.startswith("VB") or t.tag_ == "PRP" for t in prefix)
+            or not any(t.tag_.startswith("NN") for t in prefix)
+        ):
+            return None  # "Editor's note:", "Q:", "Still to come:"
+        content = self.chars(colon.i + 1, len(doc) - 1)
+        if content is None or not _substantial(doc.text[content[0] : content[1]]):
+            return None
+        link = next((t.i for t in words if t.lower_ in HEADLINE_LINKS and t.i > 0), colon.i)
+        return Found(
+            content,
+            (colon.idx, colon.idx + 1),
+            doc[0:link],
+            "say",
+            quoted=self.quoted(content),
+        )
+
+    def flatten(self, found: list[Found]) -> list[Found]:
+        """Reports side by side, as PolNeAR annotates them: a report that follows another in
+        its sentence ("attacked Trump, saying he ...", "..., and 40 percent said ...") ends
+        the first one's content where it begins; a report inside a content is part of it."""
+        inside = set()
+        for outer in found:
+            for inner in found:
+                start, end = outer.content
+                if inner is outer or inner.cue is None or not start <= inner.cue[0] < end:
+                    continue
+                if _chained(inner, outer):
+                    # "continued to refute the story": one cue, the inner verb's content
+                    inner.cue = (min(outer.cue[0], inner.cue[0]), inner.cue[1])
+                    inner.source = inner.source if inner.source is not None else outer.source
+                    inside.add(id(outer))
+                    break
+                if not _beside(inner, outer):
+                    if start <= inner.content[0] and inner.content[1] <= end:
+                        inside.add(id(inner))
+                    continue
+                begin = min(inner.cue[0], inner.content[0])
+                if _own_subject(inner.verb) and inner.source is not None:
+                    begin = min(begin, inner.source[0].idx)
+                cut = self.trim_right(start, begin)
+                if cut is None:
+                    inside.add(id(outer))
+                    break
+                outer.content = cut
+                if outer.frame is not None and outer.frame[1] > cut[1]:
+                    outer.frame = None
+        return [f for f in found if id(f) not in inside]
+
+    def trim_right(self, start: int, end: int) -> tuple[int, int] | None:
+        """start..end without blanks, punctuation and a conjunction at its end."""
+        text = self.doc.text[start:end]
+        text = re.sub(r"(?:[\s,;:—–(]|\b(?:and|but|while|before|after|by)\b)+$", "", text)
+        if not _substantial(text):
+            return None
+        return start, start + len(text)
 
     def shift(self, found: Found) -> Found:
         def move(span):
@@ -116,7 +210,7 @@ class ParagraphParse:
         return found
 
     def verb(self, verb) -> Found | None:
-        lemma = lemma_of(verb)
+        lemma = lemma_of(verb) or ""  # a verb the lexicon does not know: "reckoned that"
         self.particle = None
         self.clausal = True
         subject = self.subject(verb)
@@ -136,8 +230,9 @@ class ParagraphParse:
             return None
         if ANONYMITY.search(self.doc.text[cue[0] : content[1]]):
             return None  # "who asked not to be named": why the source is anonymous
+        content = self.without_aside(content)
         content = self.widen_to_quotes(content, cue)
-        if not _substantial(self.doc.text[content[0] : content[1]]):
+        if not _substantial(self.doc.text[content[0] : content[1]]) and not self.named(content):
             return None
         quoted = self.quoted(content)
         return Found(
@@ -148,6 +243,7 @@ class ParagraphParse:
             frame=frame,
             quoted=quoted,
             clausal=self.clausal or quoted,
+            verb=verb,
         )
 
     def according(self, token) -> Found | None:
@@ -238,17 +334,39 @@ class ParagraphParse:
         clauses = [c for c in children if c.dep_ == "ccomp"]
         if not clauses:
             clauses = [c for c in children if c.dep_ == "xcomp" and c.i > verb.i]
-        if not clauses and lemma not in NO_OBJECT:
+        if not clauses:
+            # "asked workers if they ...", "called for the bridge to be rebuilt": the parser
+            # takes the question or the demand for a circumstance
+            marked = [c for c in children if c.dep_ == "advcl" and c.i > verb.i]
+            for clause in marked:
+                mark = next((m for m in clause.children if m.dep_ == "mark"), None)
+                if mark is None or mark.i != clause.left_edge.i:
+                    continue
+                if mark.lower_ in ("if", "whether") and lemma in QUESTIONS:
+                    clauses = [clause]
+                elif mark.lower_ == "for" and mark.i == verb.i + 1:
+                    self.particle = mark.i
+                    return self.chars(mark.i + 1, clause.right_edge.i), None
+                break
+        if not clauses:
             complements = [
                 c
                 for c in verb.rights
-                if c.dep_ in COMPLEMENTS and c.dep_ != "advcl" and not _is_time(c)
+                if c.dep_ in COMPLEMENTS
+                and c.dep_ != "advcl"
+                and not _is_time(c)
+                and not _circumstance(c)
+                # "told reporters" names the audience; "warned against X" says something
+                and (lemma not in NO_OBJECT or c.dep_ == "prep")
             ]
             if complements:
                 first = complements[0]
                 left = first.left_edge.i
-                if first.dep_ == "prep" and first.lower_ not in PARTICLE_PREPOSITIONS:
-                    return None, None  # "speaking after the funeral": a circumstance
+                if first.dep_ == "prep" and (
+                    first.lower_ not in PARTICLE_PREPOSITIONS
+                    or (lemma in ADDRESSING and first.lower_ in ("to", "at", "with"))
+                ):
+                    return None, None  # "speaking after the funeral", "spoke to reporters"
                 if first.dep_ == "prep":
                     # "called for X", "pointed to X": the preposition is part of the cue
                     objects = [c for c in first.children if c.dep_ in ("pobj", "pcomp")]
@@ -256,20 +374,34 @@ class ParagraphParse:
                         return None, None
                     self.particle = first.i
                     left = objects[0].left_edge.i
-                right = complements[-1].right_edge.i
-                for child in verb.rights:  # "..., facilitating their passage"
+                right = first.right_edge.i
+                for further in complements[1:]:  # not "endorsed Clinton on Thursday"
+                    if _circumstance(further):
+                        break
+                    right = further.right_edge.i
+                gerunds = any(t.dep_ == "pcomp" and t.tag_ == "VBG" for t in doc[left : right + 1])
+                for child in verb.rights:  # "accused X of releasing ..., facilitating ..."
                     if child.dep_ == "advcl" and child.tag_ == "VBG" and child.i > right:
-                        right = child.right_edge.i
+                        if gerunds and not lemma_of(child):
+                            right = child.right_edge.i
+                clause = _that_clause(first)
+                if clause is not None:  # "expressed concern that ...": the noun is the cue's
+                    self.particle = first.i
+                    return self.chars(clause.left_edge.i, clause.right_edge.i), None
                 self.clausal = any(t.tag_.startswith("VB") for t in doc[left : right + 1])
                 return self.chars(left, right), None
         if clauses:
             side = [c for c in clauses if (c.i > verb.i) == (clauses[0].i > verb.i)]
             left = min(c.left_edge.i for c in side)
             right = max(c.right_edge.i for c in side)
+            if side[0].dep_ == "xcomp":  # "urged voters to stay home": who, and to do what
+                objects = [c for c in children if c.dep_ == "dobj" and verb.i < c.i < left]
+                left = objects[0].left_edge.i if objects else left
             for child in verb.rights:  # "said X, but Y": a second clause of the same report
                 if (
                     child.dep_ == "conj"
                     and child.i > right
+                    and left > verb.i  # not "X, the mayor said, and Y"
                     and not lemma_of(child)
                     and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in child.children)
                 ):
@@ -301,6 +433,9 @@ class ParagraphParse:
         left = max(head.left_edge.i, sentence.start)
         right = min(head.right_edge.i, sentence.end - 1)
         lo, hi = verb.left_edge.i, verb.right_edge.i
+        subjects = [c for c in verb.lefts if c.dep_ == "nsubj"]
+        if subjects and any(c.dep_ == "advcl" and c.i < subjects[0].i for c in verb.lefts):
+            lo = subjects[0].left_edge.i  # "If it rains, he said, ...": the clause is content
         if lo <= left and hi >= right:
             return None, None
         if lo > left and hi < right:
@@ -312,6 +447,46 @@ class ParagraphParse:
         if lo > left:
             return self.chars(left, lo - 1), None
         return self.chars(hi + 1, right), None
+
+    def named(self, content: tuple[int, int]) -> bool:
+        """An object that is a name alone: "endorsed Clinton" is a stance taken on someone."""
+        tokens = [t for t in self.doc if content[0] <= t.idx < content[1]]
+        return (
+            not self.clausal
+            and bool(tokens)
+            and all(t.tag_ in ("NNP", "NNPS") for t in tokens)
+            and tokens[0].lower_ not in WEEKDAYS_AND_MONTHS  # "said Friday"
+        )
+
+    def without_aside(self, content: tuple[int, int]) -> tuple[int, int]:
+        """The content without a closing aside about its last noun (", which ...", ", who
+        ..."): the writer's gloss, not what was said."""
+        doc = self.doc
+        for token in doc:
+            if not content[0] < token.idx < content[1] or token.dep_ != "relcl":
+                continue
+            first = token.left_edge
+            comma = first.i - 1
+            if (
+                first.lower_ in ("which", "who")
+                # not "which he linked to ...", unless a report of its own ("which he called")
+                and (first.dep_ in ("nsubj", "nsubjpass") or lemma_of(token))
+                and comma > 0
+                and doc[comma].text == ","
+                and doc_end(doc, token.right_edge.i) >= content[1]
+                and doc[comma].idx > content[0]
+            ):
+                cut = self.chars(self.token_at(content[0]), comma - 1)
+                if cut is not None and _substantial(doc.text[cut[0] : cut[1]]):
+                    return content[0], cut[1]
+        return content
+
+    def token_at(self, position: int) -> int:
+        """The index of the token that starts at or covers a paragraph offset."""
+        for token in self.doc:
+            if token.idx + len(token) > position:
+                return token.i
+        return len(self.doc) - 1
 
     def adjacent_quote(self, verb) -> tuple[int, int] | None:
         """`he said: "..."` or `"..." he said` parsed as two sentences: the quotation beside."""
@@ -325,11 +500,14 @@ class ParagraphParse:
             quote = self.in_quote(begin + 1)
             if quote:
                 return quote
-        before = text[: doc[lo].idx].rstrip(" ,—–")
-        if before[-1:] in '”"':
-            quote = self.in_quote(len(before) - 2)
-            if quote:
-                return quote
+        # `"...," Walters said` also when words hang before the subject: `Not to them,"`
+        subjects = [c.left_edge.i for c in verb.lefts if c.dep_ == "nsubj"]
+        for left in (lo, *subjects):
+            before = text[: doc[left].idx].rstrip(" ,—–")
+            if before[-1:] in '”"':
+                quote = self.in_quote(len(before) - 2)
+                if quote:
+                    return quote
         return None
 
     def cue(self, verb) -> tuple[int, int]:
@@ -373,24 +551,99 @@ class ParagraphParse:
             span = (q_start, q_end)
             text = self.doc.text[q_start:q_end]
             stripped = text.strip(" ,.;:")
-            if len(stripped.split()) < 5:
+            # a short quotation is someone's only right after a cue: `she said. "Go home."`
+            if len(stripped.split()) < (2 if self.just_after_cue(q_start, found) else 5):
                 continue
             lead = len(text) - len(text.lstrip(" "))
             span = (q_start + lead, q_start + lead + len(stripped))
             extra.append(Found(span, None, None, "", quoted=True, follows=True))
         return extra
 
+    def just_after_cue(self, position: int, found: list[Found]) -> bool:
+        """Whether only punctuation separates a cue of this paragraph from ``position``."""
+        text = self.doc.text
+        return any(
+            f.cue is not None
+            and f.cue[1] <= position
+            and not text[f.cue[1] : position].strip(" .,:;“”\"'")
+            for f in found
+        )
 
-def _nested(inner: Found, found: list[Found]) -> bool:
-    """An attribution reported inside another's content: the outer one is the claim."""
+
+def _circumstance(token) -> bool:
+    """When or where something was said, not what: "after the event", "on Thursday"."""
+    if token.dep_ != "prep":
+        return False
+    if token.lower_ in TEMPORAL_PREPOSITIONS:
+        return True
+    objects = [c for c in token.children if c.dep_ == "pobj"]
+    return bool(objects) and objects[0].lower_ in WEEKDAYS_AND_MONTHS
+
+
+def _that_verb(token) -> bool:
+    """A verb the lexicon does not know, with a subject and a "that" clause: "insisted
+    that", "is convinced that", "made it clear that"."""
+    if token.tag_ not in ("VB", "VBD", "VBN", "VBP", "VBZ", "JJ") or token.lower_ in NOT_SAYING:
+        return False
+    if not any(c.dep_ == "nsubj" for c in token.children):
+        return False
     return any(
-        outer is not inner
-        and outer.content[0] <= inner.content[0]
-        and inner.content[1] <= outer.content[1]
-        and inner.cue is not None
-        and outer.content[0] <= inner.cue[0] < outer.content[1]
-        for outer in found
+        c.dep_ == "ccomp"
+        and c.i > token.i
+        and c.left_edge.lower_ == "that"
+        and c.left_edge.dep_ == "mark"
+        for c in token.children
     )
+
+
+def _that_clause(noun):
+    """The "that" clause completing a bare object noun: "expressed concern that ..."."""
+    if noun.dep_ != "dobj" or not noun.tag_.startswith("NN"):
+        return None
+    if any(c.dep_ in ("det", "poss") for c in noun.lefts):
+        return None  # "rejected the claim that ...": the claim is what was rejected
+    for child in noun.rights:
+        if child.dep_ in ("acl", "ccomp") and child.left_edge.lower_ == "that":
+            mark = child.left_edge
+            if mark.dep_ == "mark" and mark.i == noun.i + 1:
+                return child
+    return None
+
+
+def _chained(inner: Found, outer: Found) -> bool:
+    """A reporting verb that goes on from another: "continued to refute", "expected to
+    argue"; "declined to say whether ..." is a refusal, its content the whole."""
+    return (
+        inner.verb is not None
+        and outer.verb is not None
+        and inner.verb.dep_ == "xcomp"
+        and inner.verb.head.i == outer.verb.i
+        and outer.lemma in CHAINING
+        and outer.cue is not None
+        and inner.content[0] >= outer.content[0]
+    )
+
+
+def _beside(found: Found, outer: Found) -> bool:
+    """A report of its own that goes on a sentence: "..., saying", "and added that", "and
+    most said"; not "that the men stood and chanted ...", reported inside the first."""
+    verb = found.verb
+    if verb is None or not found.clausal or verb.dep_ not in ("advcl", "conj"):
+        return False
+    if found.lemma not in CLAUSE_VERBS or found.lemma in THOUGHT:
+        return False
+    if _own_subject(verb):
+        # "..., and most said": not "said that A and that B thought"
+        return verb.dep_ == "conj" and not any(c.dep_ == "mark" for c in verb.children)
+    if verb.dep_ == "advcl" or outer.verb is None or verb.head.i == outer.verb.i:
+        return True
+    source = found.source
+    # "said that she ... and predicted that": a pronoun is the speaker again
+    return source is None or source[0].idx < outer.content[0] or source.root.tag_ == "PRP"
+
+
+def _own_subject(verb) -> bool:
+    return verb is not None and any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children)
 
 
 def doc_idx(doc, index: int) -> int:

@@ -211,6 +211,8 @@ class Resolver:
         if runs and not _split_title(runs[0])[0].strip():
             runs = []
         owner = next((c for c in head.children if c.dep_ == "poss"), None)
+        if owner is None and head.lower_.rstrip("s") in DOCUMENTS:
+            owner = _author(head)  # "a study issued by the Counter-Terrorism Project"
         if not runs and owner is not None and head.lower_.rstrip("s") in DOCUMENTS:
             # "the organization's statement said": the organisation speaks
             _, speaker = self._resolve(phrase.doc[owner.left_edge.i : owner.i + 1], offset)
@@ -409,6 +411,19 @@ def _mentioned_role(run) -> str | None:
         index -= 1
     words += [c.lower_ for c in run[-1].children if c.dep_ == "appos" and c.tag_ == "NN"]
     return " ".join(words) or None
+
+
+def _author(document):
+    """Who issued a document: "a report by X", "a study issued by X", "a statement from X"."""
+    for child in document.rights:
+        if child.dep_ == "acl":
+            agents = [a for a in child.children if a.dep_ == "agent"]
+            child = agents[0] if agents else child
+        if child.dep_ in ("agent", "prep") and child.lower_ in ("by", "from"):
+            objects = [o for o in child.children if o.dep_ == "pobj"]
+            if objects and objects[0].tag_ in NAME_TAGS:
+                return objects[0]
+    return None
 
 
 def _kind(run) -> str:
