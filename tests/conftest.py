@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from ledger.build import build, datasette_command
+from ledger.build import build
+from ledger.scale import server as scale_server
+from ledger.scale.server import csrf_token, free_port  # noqa: F401 (the tests import them here)
+
+# rich reads COLUMNS once, when a console is made, and keeps it as a fixed width: with it set (as
+# in pytest-xdist's workers, or a shell that exports it) the CLI's consoles would ignore the width
+# a test gives `CliRunner(env={"COLUMNS": ...})`.
+os.environ.pop("COLUMNS", None)
+
+# A bulk build validates in a child of multiprocessing's forkserver. With the validator preloaded
+# there, each child starts in a tenth of a second instead of half a second: the tests build from
+# record streams hundreds of times in one process. (The real `ledger build --records` processes
+# the tests also run start their own forkserver, without it.)
+multiprocessing.get_context("forkserver").set_forkserver_preload(["ledger.bulk"])
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -29,11 +41,21 @@ def mini_seeds(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def mini_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mini seeds built once per session: the directory holding what the build wrote."""
+    built = tmp_path_factory.mktemp("mini-build")
+    build(MINI_SEEDS, built / "ledger.db")
+    return built
+
+
 @pytest.fixture
-def mini_db(mini_seeds: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "ledger.db"  # Datasette names the database after the file
-    build(mini_seeds, db)
-    return db
+def mini_db(mini_seeds: Path, mini_build: Path, tmp_path: Path) -> Path:
+    """A private mini ledger built from `mini_seeds`, safe to change: a copy of every file the
+    build writes (the database and its internal sidecar), newer than the seeds as a build is."""
+    for built in mini_build.iterdir():
+        shutil.copyfile(built, tmp_path / built.name)
+    return tmp_path / "ledger.db"  # Datasette names the database after the file
 
 
 @pytest.fixture(scope="session")
@@ -54,66 +76,18 @@ def configured_facets() -> set[str]:
     return set(columns) | set(dates)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Server(scale_server.DatasetteServer):
+    """`DatasetteServer` with the project's metadata.yml unless told otherwise."""
 
-
-class Server:
-    """A real Datasette process serving a ledger database over loopback HTTP."""
-
-    def __init__(
-        self,
-        db: Path,
-        env: dict | None = None,
-        metadata: Path = METADATA,
-        extra_args: tuple[str, ...] = (),
-        immutable: bool = False,
-    ):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = datasette_command(db, metadata, host="127.0.0.1", port=self.port)
-        if immutable:  # `datasette serve -i FILE`: the way a published snapshot is served
-            command[command.index(str(db))] = "-i"
-            command.insert(command.index("-i") + 1, str(db))
-        command += list(extra_args)
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.process.stderr.read().decode())
-            try:
-                httpx.get(self.url + "/-/versions.json", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("Datasette did not start within 30 s")
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30, **kwargs)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+    def __init__(self, db: Path, metadata: Path = METADATA, **kwargs):
+        super().__init__(db, metadata, cwd=ROOT, **kwargs)
 
 
 @pytest.fixture(scope="session")
 def seed_server(seed_db: Path):
     """Datasette serving the real seed ledger with the project's metadata and plugin."""
-    server = Server(seed_db)
-    yield server
-    server.stop()
+    with Server(seed_db) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -175,32 +149,41 @@ def login_metadata(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def mini_server(mini_db: Path, login_metadata: Path):
-    """Datasette on a private mini ledger, with two accounts whose password is PASSWORD."""
+@pytest.fixture(scope="session")
+def accounts_env() -> dict[str, str]:
+    """The environment giving `login_metadata`'s two accounts the password PASSWORD."""
     from datasette_auth_passwords.utils import hash_password
 
     digest = hash_password(PASSWORD)
-    server = Server(
-        mini_db,
-        env={"TEST_HASH_CHECKER": digest, "TEST_HASH_READER": digest},
-        metadata=login_metadata,
-    )
-    yield server
-    server.stop()
+    return {"TEST_HASH_CHECKER": digest, "TEST_HASH_READER": digest}
 
 
-def csrf_token(html: str) -> str:
-    import re
+@pytest.fixture
+def mini_server(mini_db: Path, login_metadata: Path, accounts_env: dict):
+    """Datasette on a private mini ledger, with two accounts whose password is PASSWORD."""
+    with Server(mini_db, env=accounts_env, metadata=login_metadata) as server:
+        yield server
 
-    return re.search(r'name="csrftoken" value="([^"]+)"', html).group(1)
+
+@pytest.fixture(scope="module")
+def shared_mini_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mini ledger one module's tests share: only for tests that write nothing to it."""
+    db = tmp_path_factory.mktemp("shared-mini") / "ledger.db"
+    build(MINI_SEEDS, db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def shared_mini_server(shared_mini_db: Path, login_metadata: Path, accounts_env: dict):
+    """`mini_server` once per module, on `shared_mini_db`: for tests that change nothing (a
+    refused write, a login) and, all together, fail fewer logins than the limiter allows."""
+    with Server(shared_mini_db, env=accounts_env, metadata=login_metadata) as server:
+        yield server
 
 
 def log_in(client: httpx.Client, user: str, password: str = PASSWORD) -> httpx.Response:
-    token = csrf_token(client.get("/-/login").text)
-    return client.post(
-        "/-/login", data={"username": user, "password": password, "csrftoken": token}
-    )
+    """Log in to a test server; the accounts of `login_metadata` share PASSWORD."""
+    return scale_server.log_in(client, user, password)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

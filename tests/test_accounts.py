@@ -33,14 +33,10 @@ def test_a_new_fact_checker_logs_in_with_the_printed_variable(mini_seeds, tmp_pa
     db = tmp_path / "ledger.db"
     build(mini_seeds, db)
     # the project's own metadata.yml, as a fresh clone serves it: no account is configured there
-    server = Server(db, env={name: value.strip("'")})
-    try:
-        with server.client() as client:
-            assert log_in(client, "jane-doe", "a wrong passphrase").status_code == 200
-            assert log_in(client, "jane-doe", PASSWORD).status_code in (302, 303)
-            assert client.get("/-/actor.json").json()["actor"]["id"] == "jane-doe"
-    finally:
-        server.stop()
+    with Server(db, env={name: value.strip("'")}) as server, server.client() as client:
+        assert log_in(client, "jane-doe", "a wrong passphrase").status_code == 200
+        assert log_in(client, "jane-doe", PASSWORD).status_code in (302, 303)
+        assert client.get("/-/actor.json").json()["actor"]["id"] == "jane-doe"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 Credentials: the only way to act as a fact-checker is the `ds_actor` cookie from `POST /-/login`,
 which the limiter sees first. Public SQL: one query cannot make the server hold more than a
 bounded amount of memory, nor read internals. Rerun with `pytest tests/test_attacks_http.py`.
+
+A test that fills the login limiter has a server of its own (`mini_server`); the others share one.
 """
 
 from __future__ import annotations
@@ -51,23 +53,27 @@ def try_password(client: httpx.Client, form: dict, **kwargs) -> httpx.Response:
 # Item 1 and item 9: no credential road beside the login form.
 
 
-def test_http_basic_with_the_right_password_is_not_a_login(mini_server):
-    with mini_server.client() as client:
+def test_http_basic_with_the_right_password_is_not_a_login(shared_mini_server):
+    with shared_mini_server.client() as client:
         assert actor(client, headers=basic("checker", PASSWORD)) is None
 
 
-def test_http_basic_post_without_cookie_writes_nothing(mini_server, mini_db):
-    response = httpx.post(mini_server.url + VERIFY, data=FORM, headers=basic("checker", PASSWORD))
+def test_http_basic_post_without_cookie_writes_nothing(shared_mini_server, shared_mini_db):
+    response = httpx.post(
+        shared_mini_server.url + VERIFY, data=FORM, headers=basic("checker", PASSWORD)
+    )
     assert response.status_code == 403
-    assert journal_size(mini_db) == 1 and status_of(mini_db) == "unverified"
+    assert journal_size(shared_mini_db) == 1 and status_of(shared_mini_db) == "unverified"
 
 
-def test_session_cookie_with_a_bearer_header_still_needs_the_csrf_token(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_session_cookie_with_a_bearer_header_still_needs_the_csrf_token(
+    shared_mini_server, shared_mini_db
+):
+    with shared_mini_server.client() as client:
         assert log_in(client, "checker").status_code == 302
         response = client.post(VERIFY, data=FORM, headers={"Authorization": "Bearer x"})
     assert response.status_code == 403
-    assert journal_size(mini_db) == 1 and status_of(mini_db) == "unverified"
+    assert journal_size(shared_mini_db) == 1 and status_of(shared_mini_db) == "unverified"
 
 
 # Item 2: hashing is after the limiter and off the event loop; no public hashing service.
@@ -109,8 +115,8 @@ def test_wrong_passwords_at_once_neither_stall_the_server_nor_pass_the_limiter(m
     assert sorted(statuses) == [200] * 10 + [429] * 6
 
 
-def test_the_password_tool_is_not_public(mini_server):
-    with mini_server.client() as client:
+def test_the_password_tool_is_not_public(shared_mini_server):
+    with shared_mini_server.client() as client:
         token = csrf_token(client.get("/-/login").text)
         response = client.post("/-/password-tool", data={"password": "x", "csrftoken": token})
     assert response.status_code in (403, 404)

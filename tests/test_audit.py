@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ledger import actions
-from ledger.scale import synth
 from ledger.build import build, build_records
 from ledger.cli import app
+from ledger.scale import synth
 
 from .test_journal import audit, tamper
 

@@ -7,18 +7,22 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
+from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ledger import synth
+from ledger import journal
 from ledger.build import build, check
 from ledger.bulk import build_from_records
 from ledger.errors import LedgerError
 from ledger.interchange.export import export_jsonl
 from ledger.interchange.importers import import_claimreview, import_jsonl
+from ledger.scale import synth
 
 from .conftest import MINI_SEEDS
 from .test_export import reseal
@@ -82,13 +86,26 @@ ANY_JSON = st.one_of(
 )
 
 
-def mini_database() -> bytes:
-    work = Path(tempfile.mkdtemp())
-    build(MINI_SEEDS, work / "ledger.db")
-    return (work / "ledger.db").read_bytes()
+# Strategies cannot read fixtures, so a test draws a position in a file's lines or bytes from
+# `POSITION` and takes it modulo the length (negative positions count from the end).
+POSITION = st.integers(-100_000, 100_000)
 
 
-MINI_DB = mini_database()
+@pytest.fixture(scope="module")
+def mini_db_bytes(tmp_path_factory) -> bytes:
+    """The mini ledger's database, the previous file a failed build must leave untouched."""
+    db = tmp_path_factory.mktemp("mini") / "ledger.db"
+    build(MINI_SEEDS, db)
+    return db.read_bytes()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def examples_under_pytest_tmp(tmp_path_factory):
+    """Each example's scratch directory (tempfile.mkdtemp) goes under pytest's temporary
+    directory, which pytest prunes, not into /tmp for good: hundreds of them each run."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("examples")))
+        yield
 
 
 def fresh_seeds() -> Path:
@@ -164,7 +181,7 @@ def loads_or_keeps_previous(lines: list[str], name: str, load) -> Path | None:
 )
 # found by a CI run: a mapping as a mapping's key (`id: {{7*7}}`) crashed the line tracker
 @example(file="documents/daily-2024-01-10.yml", line=0, replacement="{{7*7}}", mode=0)
-def test_mutated_seed_yaml_loads_or_reports(file, line, replacement, mode):
+def test_mutated_seed_yaml_loads_or_reports(mini_db_bytes, file, line, replacement, mode):
     seeds = fresh_seeds()
     path = seeds / file
     path.write_text(
@@ -173,7 +190,7 @@ def test_mutated_seed_yaml_loads_or_reports(file, line, replacement, mode):
         errors="surrogatepass",
     )
     db = seeds.parent / "ledger.db"
-    db.write_bytes(MINI_DB)
+    db.write_bytes(mini_db_bytes)
     before = digest(db)
     try:
         check(seeds)
@@ -200,21 +217,18 @@ def test_arbitrary_bytes_as_a_seed_file_are_reported(data):
         assert str(error)
 
 
-def exported_lines() -> list[str]:
-    seeds = fresh_seeds()
-    db = seeds.parent / "ledger.db"
-    build(seeds, db)
-    dump = seeds.parent / "dump.jsonl"
-    export_jsonl(db, dump)
-    return dump.read_text().splitlines()
-
-
-*EXPORT, MANIFEST = exported_lines()
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> list[str]:
+    """The mini ledger exported as JSON lines, the manifest last."""
+    work = tmp_path_factory.mktemp("export")
+    build(MINI_SEEDS, work / "ledger.db")
+    export_jsonl(work / "ledger.db", work / "dump.jsonl")
+    return (work / "dump.jsonl").read_text().splitlines()
 
 
 @FAST
 @given(
-    index=st.integers(0, len(EXPORT) - 1),
+    position=POSITION,
     value=st.one_of(
         TEXT,
         st.integers(),
@@ -225,9 +239,10 @@ def exported_lines() -> list[str]:
     ),
     mode=st.integers(0, 3),
 )
-@example(index=0, value="[" * 5000, mode=1)  # found by a CI run: json's RecursionError
-def test_mutated_jsonl_imports_or_reports(index, value, mode):
-    lines = list(EXPORT)
+@example(position=0, value="[" * 5000, mode=1)  # found by a CI run: json's RecursionError
+def test_mutated_jsonl_imports_or_reports(export, position, value, mode):
+    lines = export[:-1]  # the manifest is resealed below
+    index = position % len(lines)
     record = json.loads(lines[index])
     if mode == 0:  # a field gets a value of any type
         key = sorted(record["row"])[index % len(record["row"])]
@@ -247,13 +262,11 @@ def test_mutated_jsonl_imports_or_reports(index, value, mode):
 
 
 @FAST
-@given(
-    cut=st.integers(0, sum(len(line.encode()) + 1 for line in [*EXPORT, MANIFEST]) - 1),
-    flip=st.booleans(),
-)
-@example(cut=sum(len(line.encode()) + 1 for line in [*EXPORT, MANIFEST]) - 1, flip=False)
-def test_an_export_cut_short_or_altered_is_refused(cut, flip):
-    data = "".join(line + "\n" for line in [*EXPORT, MANIFEST]).encode("utf-8")
+@given(position=POSITION, flip=st.booleans())
+@example(position=-1, flip=False)  # the last byte, the manifest's newline
+def test_an_export_cut_short_or_altered_is_refused(export, position, flip):
+    data = "".join(line + "\n" for line in export).encode("utf-8")
+    cut = position % len(data)
     # Cut at any byte, or one byte changed anywhere (the manifest's own line included).
     damaged = data[:cut] if not flip else data[:cut] + bytes([data[cut] ^ 0x01]) + data[cut + 1 :]
     work = Path(tempfile.mkdtemp())
@@ -269,23 +282,50 @@ def test_an_export_cut_short_or_altered_is_refused(cut, flip):
         raise AssertionError(f"a damaged export was imported (cut at {cut}, flip {flip})")
 
 
-SYNTH = Path(tempfile.mkdtemp()) / "synth.tsv"
-synth.write(SYNTH, 300, seed=2)
-SYNTH_LINES = SYNTH.read_text().splitlines()
+@pytest.fixture(scope="module")
+def synth_lines(tmp_path_factory) -> list[str]:
+    """A synthetic ledger of 300 claims as a record stream, one record a line."""
+    path = tmp_path_factory.mktemp("synth") / "synth.tsv"
+    synth.write(path, 300, seed=2)
+    return path.read_text().splitlines()
+
+
+def rows_by_kind(db: Path) -> dict[str, int]:
+    """Rows of each kind of record (outlets also speak as entities; seed statuses are journaled
+    too, as entries of origin seed)."""
+    conn = sqlite3.connect(db)
+    try:
+        count = {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("actors", "outlets", "entities", "places", "documents", "claims")
+        }
+        count["relations"] = conn.execute("SELECT count(*) FROM relations").fetchone()[0]
+        count["recorded"] = conn.execute(
+            "SELECT count(*) FROM journal WHERE origin != 'seed'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    return {
+        "actor": count["actors"],
+        "outlet": count["outlets"],
+        "entity": count["entities"] - count["outlets"],
+        "place": count["places"],
+        "document": count["documents"],
+        "claim": count["claims"],
+        "relation": count["relations"],
+        "journal": count["recorded"],
+    }
 
 
 @FAST
-@given(
-    index=st.integers(0, len(SYNTH_LINES) - 1),
-    replacement=st.one_of(TEXT, ANY_JSON),
-    mode=st.integers(0, 2),
-)
+@given(position=POSITION, replacement=st.one_of(TEXT, ANY_JSON), mode=st.integers(0, 2))
 # found by an explore run: a journal record that is valid JSON but not an object
-@example(index=399, replacement="9" * 400, mode=1)
+@example(position=399, replacement="9" * 400, mode=1)
 # found while fixing that one: a journal field of the wrong type was never validated
-@example(index=399, replacement=[1], mode=0)
-def test_mutated_record_streams_build_or_report(index, replacement, mode):
-    lines = list(SYNTH_LINES)
+@example(position=399, replacement=[1], mode=0)
+def test_mutated_record_streams_build_or_report(synth_lines, position, replacement, mode):
+    lines = list(synth_lines)
+    index = position % len(lines)
     kind, body = lines[index].split("\t", 1)
     if mode == 0:
         record = json.loads(body)
@@ -295,7 +335,14 @@ def test_mutated_record_streams_build_or_report(index, replacement, mode):
     else:
         text = replacement if isinstance(replacement, str) else json.dumps(replacement)
         lines[index] = f"{kind}\t{text}" if mode == 1 else text
-    loads_or_keeps_previous(lines, "in.tsv", build_from_records)
+    db = loads_or_keeps_previous(lines, "in.tsv", build_from_records)
+    if db is not None:  # the change left a valid stream: every record became its row
+        assert rows_by_kind(db) == Counter(line.split("\t", 1)[0] for line in lines)
+        conn = sqlite3.connect(db)
+        try:
+            assert journal.audit(conn).ok
+        finally:
+            conn.close()
 
 
 JSON_VALUES = st.recursive(

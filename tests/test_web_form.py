@@ -1,4 +1,8 @@
-"""The fact-checkers' form on the claim page, over real HTTP: who may post, and what it records."""
+"""The fact-checkers' form on the claim page, over real HTTP: who may post, and what it records.
+
+Tests that write nothing share one server (`shared_mini_server`); a test that records a change or
+fills the login limiter has its own (`mini_server`).
+"""
 
 from __future__ import annotations
 
@@ -56,8 +60,8 @@ def test_fact_checker_changes_status_and_sees_history(mini_server, mini_db):
     assert journal.audit(conn).ok
 
 
-def test_refused_change_is_explained_and_writes_nothing(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_refused_change_is_explained_and_writes_nothing(shared_mini_server, shared_mini_db):
+    with shared_mini_server.client() as client:
         log_in(client, "checker")
         page = client.get(CLAIM).text
         client.post(
@@ -71,8 +75,8 @@ def test_refused_change_is_explained_and_writes_nothing(mini_server, mini_db):
         )
         page = client.get(CLAIM).text
     assert "Not recorded: status false needs at least one piece of evidence" in page
-    assert status_of(mini_db) == "unverified"
-    assert journal_size(mini_db) == 1
+    assert status_of(shared_mini_db) == "unverified"
+    assert journal_size(shared_mini_db) == 1
 
 
 def test_fact_checker_relates_two_claims(mini_server, mini_db):
@@ -93,8 +97,10 @@ def test_fact_checker_relates_two_claims(mini_server, mini_db):
     assert "ledger-relation-corroborates" in page
 
 
-def test_anonymous_reader_sees_history_but_no_form_and_cannot_post(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_anonymous_reader_sees_history_but_no_form_and_cannot_post(
+    shared_mini_server, shared_mini_db
+):
+    with shared_mini_server.client() as client:
         page = client.get("/ledger/claims/weekly-novak-warnings-sent").text
         assert "Status history" in page and "Unverified → Disputed" in page
         assert "ledger-verify-form" not in page
@@ -104,12 +110,12 @@ def test_anonymous_reader_sees_history_but_no_form_and_cannot_post(mini_server, 
             VERIFY, data={"csrftoken": token, "status": "disputed", "rationale": "x"}
         )
     assert response.status_code == 403
-    assert status_of(mini_db) == "unverified"
-    assert journal_size(mini_db) == 1
+    assert status_of(shared_mini_db) == "unverified"
+    assert journal_size(shared_mini_db) == 1
 
 
-def test_logged_in_editor_is_forbidden(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_logged_in_editor_is_forbidden(shared_mini_server, shared_mini_db):
+    with shared_mini_server.client() as client:
         assert log_in(client, "reader").status_code == 302
         page = client.get(CLAIM).text
         assert "ledger-verify-form" not in page
@@ -118,27 +124,27 @@ def test_logged_in_editor_is_forbidden(mini_server, mini_db):
             VERIFY, data={"csrftoken": token, "status": "disputed", "rationale": "x"}
         )
     assert response.status_code == 403
-    assert journal_size(mini_db) == 1
+    assert journal_size(shared_mini_db) == 1
 
 
-def test_post_without_csrf_token_is_refused(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_post_without_csrf_token_is_refused(shared_mini_server, shared_mini_db):
+    with shared_mini_server.client() as client:
         log_in(client, "checker")
         response = client.post(VERIFY, data={"status": "disputed", "rationale": "x"})
     assert response.status_code == 403
-    assert status_of(mini_db) == "unverified"
+    assert status_of(shared_mini_db) == "unverified"
 
 
-def test_wrong_password_does_not_log_in(mini_server):
-    with mini_server.client() as client:
+def test_wrong_password_does_not_log_in(shared_mini_server):
+    with shared_mini_server.client() as client:
         response = log_in(client, "checker", password="wrong")
         assert response.status_code == 200
         assert "Invalid username or password" in response.text
         assert "ledger-verify-form" not in client.get(CLAIM).text
 
 
-def test_every_write_route_refuses_the_public(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_every_write_route_refuses_the_public(shared_mini_server, shared_mini_db):
+    with shared_mini_server.client() as client:
         token = csrf_token(client.get("/-/login").text)
         for action in ("verify", "relate", "unrelate"):
             response = client.post(
@@ -153,12 +159,12 @@ def test_every_write_route_refuses_the_public(mini_server, mini_db):
                 },
             )
             assert response.status_code == 403, action
-    assert journal_size(mini_db) == 1
-    assert status_of(mini_db) == "unverified"
+    assert journal_size(shared_mini_db) == 1
+    assert status_of(shared_mini_db) == "unverified"
 
 
-def test_sql_that_writes_is_refused(mini_server, mini_db):
-    with mini_server.client() as client:
+def test_sql_that_writes_is_refused(shared_mini_server, shared_mini_db):
+    with shared_mini_server.client() as client:
         for sql in (
             "update claims set status = 'false'",
             "delete from journal",
@@ -168,11 +174,11 @@ def test_sql_that_writes_is_refused(mini_server, mini_db):
         ):
             response = client.get("/ledger.json", params={"sql": sql})
             assert response.status_code in (400, 403), sql
-    assert status_of(mini_db) == "unverified" and journal_size(mini_db) == 1
+    assert status_of(shared_mini_db) == "unverified" and journal_size(shared_mini_db) == 1
 
 
-def test_session_cookie_is_httponly_and_samesite(mini_server):
-    with mini_server.client() as client:
+def test_session_cookie_is_httponly_and_samesite(shared_mini_server):
+    with shared_mini_server.client() as client:
         response = log_in(client, "checker")
         cookie = next(
             v

@@ -12,10 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import re
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,18 +24,11 @@ import httpx
 import yaml
 
 from .. import journal
-from ..build import build, datasette_command
+from ..build import build
+from .server import DatasetteServer, csrf_token, log_in
 
 PASSWORD = "load-test-" + os.urandom(6).hex()
 ACTOR = "seed-curator"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _reader_paths(conn: sqlite3.Connection) -> list[str]:
@@ -73,21 +64,9 @@ def run(
     }
     meta_file = workdir / "metadata.yml"
     meta_file.write_text(yaml.safe_dump(metadata))
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        datasette_command(db, meta_file, host="127.0.0.1", port=port),
-        env={**os.environ, "LEDGER_LOAD_HASH": hash_password(PASSWORD)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = DatasetteServer(db, meta_file, env={"LEDGER_LOAD_HASH": hash_password(PASSWORD)})
+    base = server.url
     try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/-/versions.json", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
         conn = sqlite3.connect(db)
         paths = _reader_paths(conn)
         # Claims nothing opposes: the rules accept every change posted to them (each cites
@@ -137,18 +116,13 @@ def run(
             )
             current = dict(claims)
             with httpx.Client(base_url=base, timeout=60) as client:
-                page = client.get("/-/login").text
-                token = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
-                client.post(
-                    "/-/login", data={"username": ACTOR, "password": PASSWORD, "csrftoken": token}
-                )
+                log_in(client, ACTOR, PASSWORD)
                 for i in range(changes):
                     claim_id = claims[i % len(claims)][0]
                     status = next(statuses)
                     while status == current[claim_id]:
                         status = next(statuses)
-                    page = client.get(f"/ledger/claims/{claim_id}").text
-                    token = re.search(r'name="csrftoken" value="([^"]+)"', page).group(1)
+                    token = csrf_token(client.get(f"/ledger/claims/{claim_id}").text)
                     response = client.post(
                         f"/-/ledger/ledger/claims/{claim_id}/verify",
                         data={
@@ -174,8 +148,7 @@ def run(
             thread.join()
         elapsed = time.perf_counter() - began
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
 
     conn = sqlite3.connect(db)
     entries_after = conn.execute("SELECT count(*) FROM journal").fetchone()[0]
