@@ -211,6 +211,9 @@ def build_from_records(
     step = progress or (lambda kind, count: None)
     rows_file = open(rows_out, "wb") if rows_out else None
     context = multiprocessing.get_context("forkserver")
+    # The fork server imports the validator once; each build's child then starts at once
+    # instead of importing pydantic and the models anew (0.5 to 1 s a build).
+    context.set_forkserver_preload(["ledger.bulk"])
     receiving, sending = context.Pipe(duplex=False)
     producer = context.Process(
         target=_produce, args=(str(source), name, sending), daemon=True, name="ledger-validate"

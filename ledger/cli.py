@@ -50,6 +50,9 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except LedgerError as error:
             raise _fail(error) from None
+        except OSError as error:  # a file named on the command line: missing, a directory...
+            where = f"{error.filename}: " if error.filename else ""
+            raise _fail(LedgerError(f"{where}{error.strerror or error}")) from None
 
 
 _VALUE_NAMES = {
@@ -434,10 +437,10 @@ def serve(
     """Build the ledger if it is missing or older than the seeds, then serve it with Datasette."""
     from .publish import find_metadata
 
+    command = building.datasette_command(db, find_metadata(metadata), host=host, port=port)
     if rebuild or building.needs_build(seeds, db):
         report = building.build(seeds, db)
         err.print(f"built {report['db']}: {report['counts']['claims']} claims", highlight=False)
-    command = building.datasette_command(db, find_metadata(metadata), host=host, port=port)
     err.print(f"serving {db} at http://{host}:{port}/", highlight=False)
     os.execvp(command[0], command)
 

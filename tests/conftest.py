@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -21,11 +20,6 @@ from ledger.scale.server import csrf_token, free_port  # noqa: F401 (the tests i
 # a test gives `CliRunner(env={"COLUMNS": ...})`.
 os.environ.pop("COLUMNS", None)
 
-# A bulk build validates in a child of multiprocessing's forkserver. With the validator preloaded
-# there, each child starts in a tenth of a second instead of half a second: the tests build from
-# record streams hundreds of times in one process. (The real `ledger build --records` processes
-# the tests also run start their own forkserver, without it.)
-multiprocessing.get_context("forkserver").set_forkserver_preload(["ledger.bulk"])
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

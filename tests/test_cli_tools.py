@@ -10,7 +10,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from ledger.cli import app
@@ -96,11 +95,6 @@ def test_synth_writes_a_record_stream_that_builds(tmp_path):
     assert len(claim_ids(db)) == 40
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: `ledger synth --out` into a missing directory raises FileNotFoundError "
-    "(a traceback) instead of one error line",
-)
 def test_synth_into_a_missing_directory_is_one_error_line(tmp_path):
     out = tmp_path / "nowhere" / "synth.tsv"
     result = runner.invoke(app, ["synth", "--claims", "5", "--out", str(out)])
@@ -123,11 +117,6 @@ def test_schemas_writes_one_json_schema_per_checked_in_file(tmp_path):
         assert schema["type"] == "object" and schema["properties"], name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="library bug: `ledger schemas --out FILE` raises FileExistsError (a traceback) "
-    "instead of one error line",
-)
 def test_schemas_into_a_file_is_one_error_line(tmp_path):
     target = tmp_path / "schemas"
     target.write_text("not a directory\n")
@@ -163,3 +152,11 @@ def test_serve_with_a_missing_metadata_file_is_one_error_line(mini_seeds, mini_d
     )
     one_error_line(result, f"{tmp_path / 'nowhere.yml'}: metadata file not found (use --metadata)")
     assert digest(mini_db) == before
+    # Refused before any build: a missing database is not built for a server that cannot start.
+    missing = tmp_path / "never-built.db"
+    result = runner.invoke(
+        app,
+        ["serve", "--db", str(missing), "--seeds", str(mini_seeds)]
+        + ["--metadata", str(tmp_path / "nowhere.yml")],
+    )
+    assert result.exit_code == 1 and not missing.exists()
