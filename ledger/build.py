@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from . import boundary, journal, rules
+from . import audit, boundary, journal, rules
 from .errors import LedgerError, Problem, SeedErrors, describe_error, display_path
 from .files import connect, reading
 from .journal import Entry
@@ -114,7 +114,7 @@ def _entries_from_database(db_path: Path) -> list[Entry]:
             if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'journal'").fetchone():
                 return []
             # The new build writes the seed state anew; what it carries over is the journal.
-            report = journal.audit(conn, checks=journal.JOURNAL_CHECKS)
+            report = audit.verify(conn, checks=audit.JOURNAL_CHECKS)
             if not report.ok:
                 raise LedgerError(
                     f"{display_path(db_path)}: the journal fails its audit "

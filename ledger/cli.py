@@ -616,24 +616,10 @@ def audit(
 
     Exits 0 when the journal and the tables agree, 1 naming the first bad entry otherwise.
     """
+    from .audit import audit_ledger
     from .files import connect
-    from .journal import audit as audit_journal
 
-    conn = connect(db).conn
-    report = audit_journal(conn)
-    verdicts = rules.audit(conn)
-    report.problems.extend(verdicts.stale)
-    report.problems.extend(str(f) for f in rules.errors(verdicts.findings))
-    if head is not None:
-        from .journal import check_head
-
-        seq, _, digest = head.partition(":")
-        if not seq.isdigit() or len(digest) != 64:
-            raise LedgerError("--head must be SEQ:HASH as `ledger journal head` prints it")
-        problem = check_head(conn, int(seq), digest)
-        if problem:
-            report.problems.insert(0, problem)
-            report.first_bad_seq = int(seq)
+    report, rules_summary = audit_ledger(connect(db).conn, head)
     if as_json:
         _print_json(
             {
@@ -647,7 +633,7 @@ def audit(
     elif report.ok:
         out.print(
             f"journal ok: {report.entries} entries, hash chain intact; "
-            f"{report.claims} claims agree with it; rules: {verdicts.summary}"
+            f"{report.claims} claims agree with it; rules: {rules_summary}"
         )
     else:
         for problem in report.problems:

@@ -8,6 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from ledger import audit
 from ledger.boundary import internal_path
 from ledger.build import build
 from ledger.cli import app
@@ -236,8 +237,6 @@ def test_evidence_withheld_after_it_was_cited_stays_out_of_the_public_ledger(
 ):
     import sqlite3
 
-    from ledger import journal
-
     db = tmp_path / "ledger.db"
     build(mini_seeds, db)
     dispute_citing_it(db)
@@ -251,7 +250,7 @@ def test_evidence_withheld_after_it_was_cited_stays_out_of_the_public_ledger(
     conn = sqlite3.connect(db)
     evidence = conn.execute("SELECT evidence FROM journal WHERE seq = 2").fetchone()[0]
     assert json.loads(evidence) == ["(withheld claim)", URL]
-    assert journal.audit(conn).ok
+    assert audit.verify(conn).ok
     conn.close()
     assert CITED.encode() in internal_path(db).read_bytes()
 
@@ -259,7 +258,6 @@ def test_evidence_withheld_after_it_was_cited_stays_out_of_the_public_ledger(
 def test_withheld_evidence_comes_back_when_the_claim_is_public_again(mini_seeds, tmp_path):
     import sqlite3
 
-    from ledger import journal
     from ledger.build import export_journal
 
     db = tmp_path / "ledger.db"
@@ -276,7 +274,7 @@ def test_withheld_evidence_comes_back_when_the_claim_is_public_again(mini_seeds,
     conn = sqlite3.connect(db)
     row = conn.execute("SELECT evidence, hash FROM journal WHERE seq = 2").fetchone()
     assert row == (f'["{CITED}","{URL}"]', entry.hash)  # replayed as written: its first hash
-    assert journal.audit(conn).ok
+    assert audit.verify(conn).ok
     conn.close()
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from ledger import journal
+from ledger import audit
 from ledger.cli import app
 
 runner = CliRunner()
@@ -62,7 +62,7 @@ def relations(db: Path) -> set[tuple]:
 def audits(db: Path) -> bool:
     conn = sqlite3.connect(db)
     try:
-        return journal.audit(conn).ok
+        return audit.verify(conn).ok
     finally:
         conn.close()
 

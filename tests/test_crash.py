@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import journal
+from ledger import audit
 from ledger.build import build, build_records, check
 from ledger.scale import synth
 
@@ -31,10 +31,10 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def audit_ok(db: Path) -> journal.AuditReport:
+def audit_ok(db: Path) -> audit.AuditReport:
     conn = sqlite3.connect(db)
     try:
-        report = journal.audit(conn)
+        report = audit.verify(conn)
     finally:
         conn.close()
     assert report.ok, report.problems[:3]

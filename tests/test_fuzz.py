@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ledger import journal
+from ledger import audit
 from ledger.build import build, check
 from ledger.bulk import build_from_records
 from ledger.errors import LedgerError
@@ -340,7 +340,7 @@ def test_mutated_record_streams_build_or_report(synth_lines, position, replaceme
         assert rows_by_kind(db) == Counter(line.split("\t", 1)[0] for line in lines)
         conn = sqlite3.connect(db)
         try:
-            assert journal.audit(conn).ok
+            assert audit.verify(conn).ok
         finally:
             conn.close()
 

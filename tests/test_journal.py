@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from ledger import actions, journal
 from ledger.actions import Refused
+from ledger.audit import verify
 from ledger.build import build, export_journal
 from ledger.cli import app
 
@@ -22,7 +23,7 @@ runner = CliRunner()
 def audit(db):
     conn = sqlite3.connect(db)
     try:
-        return journal.audit(conn)
+        return verify(conn)
     finally:
         conn.close()
 
@@ -496,7 +497,7 @@ def test_parallel_and_serial_audits_agree(mini_db):
         actions.add_note(mini_db, "daily-200-homes", "checker", f"note {i}")
     tamper(mini_db, "UPDATE journal SET rationale = 'forged' WHERE seq = 20")
     conn = sqlite3.connect(mini_db)
-    serial, parallel = journal.audit(conn, workers=1), journal.audit(conn, workers=2)
+    serial, parallel = verify(conn, workers=1), verify(conn, workers=2)
     assert serial.problems == parallel.problems and serial.first_bad_seq == 20
 
 

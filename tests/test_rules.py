@@ -19,10 +19,10 @@ from datasette_auth_passwords.utils import hash_password
 from typer.testing import CliRunner
 
 from ledger import actions, rules, standing
+from ledger.audit import verify as audit
 from ledger.build import build
 from ledger.cli import app
 from ledger.files import connect
-from ledger.journal import audit
 from ledger.models import Acceptance
 from ledger.queries import claim_view, entity_view
 from ledger.seeds import load_seeds

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 from typer.testing import CliRunner
 
-from ledger import journal
+from ledger import audit
 from ledger.bulk import build_from_records, insert_rows
 from ledger.cli import app
 from ledger.errors import SeedErrors
@@ -70,7 +70,7 @@ def test_synth_follows_the_seed_ledgers_shape(records):
 def test_bulk_build_validates_and_audits(bulk_db):
     conn = sqlite3.connect(bulk_db)
     assert conn.execute("SELECT count(*) FROM claims").fetchone()[0] == 3000
-    report = journal.audit(conn)
+    report = audit.verify(conn)
     assert report.ok, report.problems[:3]
     assert 1.3 < report.entries / 3000 < 1.7
     start, end, quote, text = conn.execute(

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 from typer.testing import CliRunner
 
-from ledger import actions, journal
+from ledger import actions, audit
 from ledger.actions import Refused
 from ledger.cli import app
 from ledger.extract.suggest import evaluate, extract_numbers, split_of, suggest
@@ -91,7 +91,7 @@ def test_stored_suggestions_wait_for_a_fact_checker(mini_db):
     assert (
         conn.execute("SELECT count(*) FROM relations WHERE origin = 'suggested'").fetchone()[0] == 0
     )
-    assert journal.audit(conn).ok
+    assert audit.verify(conn).ok
 
 
 def test_split_is_stable_and_order_free():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ledger import journal
+from ledger import audit
 
 from .conftest import csrf_token, log_in
 
@@ -57,7 +57,7 @@ def test_fact_checker_changes_status_and_sees_history(mini_server, mini_db):
     conn = sqlite3.connect(mini_db)
     entry = conn.execute("SELECT actor_id, evidence FROM journal WHERE seq = 2").fetchone()
     assert entry == ("checker", '["https://example.org/register","weekly-120-homes"]')
-    assert journal.audit(conn).ok
+    assert audit.verify(conn).ok
 
 
 def test_refused_change_is_explained_and_writes_nothing(shared_mini_server, shared_mini_db):

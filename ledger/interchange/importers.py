@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlite_utils
 import yaml
 
-from .. import journal
+from .. import audit, journal
 from ..errors import LedgerError, Problem, SeedErrors, display_path
 from ..files import building
 from ..models import edtf_bounds, slugify
@@ -102,7 +102,7 @@ def import_jsonl(path: Path, db_path: Path) -> dict:
                 f"{name}: {len(broken)} rows refer to missing rows, e.g. "
                 f"{broken[0][0]} row {broken[0][1]}"
             )
-        report = journal.audit(conn)
+        report = audit.verify(conn)
         if not report.ok:
             raise LedgerError(f"{name}: the journal fails its audit: {report.problems[0]}")
         last = journal.head(conn)

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import yaml
 
-from .. import journal
+from .. import audit
 from ..files import uri
 from ..publish import SETTINGS as SNAPSHOT_SETTINGS
 from ..publish import facet_config, publish
@@ -264,7 +264,7 @@ def run(
     timings = []
     for _ in range(2):
         began = time.perf_counter()
-        report = journal.audit(conn)
+        report = audit.verify(conn)
         timings.append(round(time.perf_counter() - began, 2))
     figures["audit"] = {
         "seconds": timings[0],

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import yaml
 
-from .. import journal
+from .. import audit
 from ..build import build
 from .server import DatasetteServer, csrf_token, log_in
 
@@ -152,7 +152,7 @@ def run(
 
     conn = sqlite3.connect(db)
     entries_after = conn.execute("SELECT count(*) FROM journal").fetchone()[0]
-    report = journal.audit(conn)
+    report = audit.verify(conn)
     conn.close()
     latencies.sort()
     return {
