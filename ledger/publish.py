@@ -230,8 +230,30 @@ def snapshot_metadata(metadata: dict) -> dict:
             "claim_rowid": "The claim's rowid.",
         },
     }
+    tables[ranked_search.POSTINGS_TABLE] = {
+        "description": "For each common word, how often it occurs in every claim: the rows a "
+        "search matches and their bm25 scores are computed from these.",
+        "hidden": True,
+        "columns": {
+            "term_id": "The word's row in search_terms.",
+            "idf": "The word's inverse document frequency, as FTS5's bm25 computes it.",
+            "width": "Bytes per count in frequencies.",
+            "frequencies": "The word's count in each claim, in the order of "
+            "search_documents.rowids, compressed.",
+        },
+    }
+    tables[ranked_search.DOCUMENTS_TABLE] = {
+        "description": "One row: the claims' rowids and lengths in words, for bm25.",
+        "hidden": True,
+        "columns": {
+            "row_count": "How many claims are indexed.",
+            "average_tokens": "Their average length in words.",
+            "rowids": "Every claim's rowid, in order, compressed.",
+            "tokens": "Every claim's length in words, in the same order, compressed.",
+        },
+    }
     tables[ranked_search.TERMS_TABLE] = {
-        "description": "One spelling of each word whose best matches are in search_top.",
+        "description": "One spelling of each common word (search_top and search_postings).",
         "hidden": True,
         "columns": {"word": "A word, as written in some claim."},
     }
