@@ -47,6 +47,7 @@ from .models import (
     Claim,
     Document,
     Entity,
+    Ledger,
     Outlet,
     Place,
     Question,
@@ -93,7 +94,7 @@ LOAD_ORDER = (
 """Within a chunk, records are written parents first (the stream itself is in this order)."""
 
 
-def write_records(ledger, path: Path) -> int:
+def write_records(ledger: Ledger, path: Path) -> int:
     """Write a validated seed ledger as a record stream ``ledger build --records`` reads:
     parents first, each document followed by its claims. Returns the number of records."""
     twins = {o.id: outlet_entity(o) for o in ledger.outlets}
