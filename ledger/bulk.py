@@ -39,6 +39,7 @@ from .journal import (
     Entry,
     canonical,
     evidence_json,
+    relation_key,
     seal_seed_state,
     seed_status_fields,
 )
@@ -64,6 +65,7 @@ from .rows import (
     relation_row,
 )
 from .schema import create_indexes, create_tables, enable_search
+from .validate import is_url
 from .vocabulary import EntityKind
 
 BATCH = 2000
@@ -118,6 +120,40 @@ def write_records(ledger: Ledger, path: Path) -> int:
             body = record.model_dump_json(exclude_defaults=True)
             handle.write(f"{kind}\t{body}\n")
     return len(records)
+
+
+REFERENCES_TABLE = "build_references"
+"""A temporary table of the build: references SQLite's keys cannot check as rows go in (a
+claim cited as evidence, an entity noted as maybe the same, a former id that must be free, a
+relation that must be new), each with the stream line it came from, checked once every row
+is in (``unresolved_references``). The same rules as ``validate.VALIDATIONS`` on the YAML."""
+
+REFERENCE_CHECKS = {
+    "claim": "NOT EXISTS (SELECT 1 FROM claims WHERE id = r.ref)",
+    "entity": "NOT EXISTS (SELECT 1 FROM entities WHERE id = r.ref)",
+    "former": "EXISTS (SELECT 1 FROM claims WHERE id = r.ref)",
+    "relation": f"EXISTS (SELECT 1 FROM {REFERENCES_TABLE} o WHERE o.kind = 'relation' "
+    "AND o.ref = r.ref AND o.line < r.line)",
+}
+"""For each kind of reference, when its row is a problem."""
+
+
+def unresolved_references(conn: sqlite3.Connection, name: str) -> list[Problem]:
+    """The problems among the build's recorded references, each on its own line."""
+    conn.execute(
+        f"CREATE INDEX temp.{REFERENCES_TABLE}_by_ref ON {REFERENCES_TABLE} (kind, ref, line)"
+    )
+    problems = []
+    for kind, condition in REFERENCE_CHECKS.items():
+        problems.extend(
+            Problem(name, line, message)
+            for line, message in conn.execute(
+                f"SELECT r.line, r.message FROM {REFERENCES_TABLE} r "
+                f"WHERE r.kind = ? AND {condition} ORDER BY r.line",
+                (kind,),
+            )
+        )
+    return problems
 
 
 @dataclass
@@ -224,10 +260,15 @@ def build_from_records(
             db = sqlite_utils.Database(conn)
             conn.execute("BEGIN")
             create_tables(db)
+            conn.execute(
+                f"CREATE TEMP TABLE {REFERENCES_TABLE} (kind TEXT, ref TEXT, line INTEGER, "
+                "message TEXT)"
+            )
             producer.start()
             sending.close()
             writer = _Writer(conn, name, problems, report, rows_file)
             _consume(receiving, writer, step, problems, report)
+            problems.extend(unresolved_references(conn, name))
             if problems:
                 raise SeedErrors(problems)
             conn.execute("COMMIT")
@@ -333,7 +374,7 @@ class _Writer:
                         Problem(self.name, lines[failed], f"{table}: {_reason(exc)}")
                     )
                     start, refused = failed + 1, True
-            if self.rows_file is not None and not refused:
+            if self.rows_file is not None and not refused and table != REFERENCES_TABLE:
                 began = time.perf_counter()
                 marshal.dump((sql, values), self.rows_file)
                 self.report.rows_out_seconds += time.perf_counter() - began
@@ -473,8 +514,16 @@ class _Loader:
                 alias_rows.append({"entity_id": entity.id, "alias": alias})
                 alias_lines.append(line)
             for tie in entity.affiliations:
+                if tie.entity == entity.id:
+                    self.problems.append(
+                        Problem(self.name, line, f"entity {entity.id}: affiliated with itself")
+                    )
+                    continue
                 ties.append({"entity_id": entity.id, "affiliated_id": tie.entity, "note": tie.note})
                 tie_lines.append(line)
+            for i, other in enumerate(entity.may_be_same_as):
+                message = f"entity {entity.id}: may_be_same_as.{i}: unknown entity id {other!r}"
+                self._reference("entity", other, line, message)
         self._insert("aliases", alias_rows, alias_lines)
         self._insert("affiliations", ties, tie_lines)
 
@@ -554,6 +603,16 @@ class _Loader:
                 child_lines[table].extend([line] * len(child_rows))
             if claim.verification is not None:
                 journal.append((line, Entry(**seed_status_fields(claim))))
+                for i, evidence in enumerate(claim.verification.evidence):
+                    if not is_url(evidence):
+                        message = (
+                            f"claim {claim.id}: verification.evidence.{i}: unknown claim id "
+                            f"{evidence!r}"
+                        )
+                        self._reference("claim", evidence, line, message)
+            for i, former in enumerate(claim.former_ids):
+                message = f"claim {claim.id}: former_ids.{i}: {former!r} is a claim's id"
+                self._reference("former", former, line, message)
         self._insert("claims", rows, lines)
         for table in CLAIM_CHILD_TABLES:
             self._insert(table, children[table], child_lines[table])
@@ -561,6 +620,15 @@ class _Loader:
 
     def _relation(self, records):
         self._insert("relations", [relation_row(r) for _, r in records], [n for n, _ in records])
+        for line, r in records:
+            key = "\x1f".join(relation_key(r.claim, r.kind.value, r.other))
+            message = f"relation {r.claim} {r.kind.value} {r.other} is already recorded"
+            self._reference("relation", key, line, message)
+
+    def _reference(self, kind: str, ref: str, line: int, message: str) -> None:
+        """Record a reference to check once every row is in (see REFERENCES_TABLE)."""
+        row = {"kind": kind, "ref": ref, "line": line, "message": message}
+        self._insert(REFERENCES_TABLE, [row], [line])
 
     def _journal(self, records):
         self._chain(records)
