@@ -138,7 +138,7 @@ def test_serve_builds_a_missing_database_and_serves_it(mini_seeds, tmp_path):
             assert page.status_code == 200
             assert [row["id"] for row in page.json()] == MINI_CLAIMS
             assert client.get("/ledger/claims/daily-200-homes").status_code == 200
-        said = server.stderr().splitlines()
+        said = server.output().splitlines()
     assert said[:2] == [f"built {db}: 5 claims", f"serving {db} at {server.url}/"]
     assert claim_ids(db) == MINI_CLAIMS
 

@@ -134,3 +134,14 @@ def test_the_plugin_keeps_its_hooks_when_the_ledger_is_imported_first():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_readers_mistake_is_an_error_page_without_a_traceback_in_the_log(seed_server, http):
+    before = len(seed_server.output())
+    assert http.get("/ledger/claims/no-such-claim").status_code == 404
+    assert http.get("/ledger.json?sql=selct+1").status_code == 400
+    assert "Record not found" in http.get("/ledger/claims/no-such-claim").text
+    log = seed_server.output()[before:]
+    assert '"GET /ledger/claims/no-such-claim HTTP/1.1" 404' in log  # the access log keeps it
+    assert '"GET /ledger.json?sql=selct+1 HTTP/1.1" 400' in log
+    assert "Traceback" not in log and "NotFound" not in log and "locals" not in log

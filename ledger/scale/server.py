@@ -48,14 +48,14 @@ class ServerProcess:
     ):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
-        # stderr to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
-        self._stderr = tempfile.TemporaryFile()
+        # Output to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        self._output = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             list(command(self.port)),
             cwd=cwd,
             env={**os.environ, **(env or {})},
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
+            stdout=self._output,
+            stderr=subprocess.STDOUT,
         )
         self._wait_until_it_answers(timeout)
 
@@ -63,8 +63,8 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                said = self.stderr()
-                self._stderr.close()
+                said = self.output()
+                self._output.close()
                 raise LedgerError(f"the server exited before it answered: {said}")
             try:
                 httpx.get(self.url + "/-/versions.json", timeout=1)
@@ -74,10 +74,10 @@ class ServerProcess:
         self.stop()
         raise LedgerError(f"the server did not answer within {timeout:g} s")
 
-    def stderr(self) -> str:
-        """What the process has written to stderr so far."""
-        self._stderr.seek(0)
-        return self._stderr.read().decode("utf-8", "replace").strip()
+    def output(self) -> str:
+        """What the process has written so far, to stdout and stderr: its log."""
+        self._output.seek(0)
+        return self._output.read().decode("utf-8", "replace").strip()
 
     def client(self, **kwargs) -> httpx.Client:
         """An HTTP client for this server; it keeps cookies, so a login lasts."""
@@ -91,7 +91,7 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        self._stderr.close()
+        self._output.close()
 
     def __enter__(self) -> ServerProcess:
         return self

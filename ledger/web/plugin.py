@@ -10,9 +10,11 @@ import asyncio
 import re
 from pathlib import Path
 
+import rich
 from datasette import hookimpl
 from datasette.utils import tilde_decode, urlsafe_components
-from datasette.utils.asgi import NotFound, Response
+from datasette.utils.asgi import Base400, NotFound, Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
 from .. import actions, rules
@@ -279,6 +281,35 @@ def handle_exception(datasette, request, exception):
         return Response.redirect(url + (match["ext"] or ""), status=301)
 
     return redirect
+
+
+@hookimpl(specname="handle_exception", hookwrapper=True)
+def quiet_readers_mistakes(datasette, request, exception):
+    """A reader's mistake (a page that does not exist, a refused request, invalid SQL) gets
+    Datasette's own error page, but not the traceback Datasette prints to the server's log
+    for every error, with its local variables: the log keeps tracebacks for real faults."""
+    outcome = yield
+    status = getattr(exception, "status", 500)
+    if not isinstance(exception, Base400 | DatasetteError) or status >= 500:
+        return
+    outcome.force_result(
+        [
+            _quietly(answer) if getattr(answer, "__module__", "") == DEFAULT_HANDLER else answer
+            for answer in outcome.get_result()
+        ]
+    )
+
+
+DEFAULT_HANDLER = "datasette.handle_exception"
+"""The module of Datasette's own error page, the handler that prints every traceback."""
+
+
+def _quietly(render):
+    async def quietly():
+        with rich.get_console().capture():  # the console Datasette's handler prints to
+            return await render()
+
+    return quietly
 
 
 @hookimpl(tryfirst=True)  # Datasette takes the first route that matches: ours, not the plugin's
