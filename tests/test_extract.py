@@ -535,3 +535,74 @@ def test_a_short_quotation_right_after_a_cue_is_the_speakers():
     text = "“We lost the vote,” Walters said. “Don’t believe it.”\n"
     p = by_content(only(text), "believe")
     assert (p.content.text, p.speaker_name) == ("Don’t believe it", "Walters")
+
+
+def test_a_hedged_statement_is_content_without_a_source_or_the_verb():
+    text = (
+        "The convoy seemed to be losing its way after the storm.\n\n"
+        "The council is expected to approve the budget next week.\n\n"
+        "It appears that the bridge was never finished.\n\n"
+        "The senator is widely seen as a bully in the chamber.\n\n"
+        "The mayor appeared on television on Sunday.\n"
+    )
+    proposals = only(text)
+    assert [([s.text for s in p.pieces()], p.cue.text, p.source) for p in proposals] == [
+        (["The convoy", "to be losing its way after the storm"], "seemed", None),
+        (["The council", "to approve the budget next week"], "is expected", None),
+        (["that the bridge was never finished"], "appears", None),
+        (["The senator", "a bully in the chamber"], "is widely seen as", None),
+    ]
+    assert not any(p.clausal for p in proposals)  # drafting leaves them out
+
+
+def test_a_speaker_interrupting_a_quotation_gives_both_halves_as_one_content():
+    text = "“Judge,” Brafman said, “I have never seen that happen in any case in my career.”\n"
+    p = by_content(only(text), "never seen")
+    assert [s.text for s in p.pieces()] == [
+        "Judge",
+        "I have never seen that happen in any case in my career",
+    ]
+    assert (p.source.text, p.cue.text) == ("Brafman", "said")
+    # doubled apostrophes, and a first word of the quotation the parser takes for a subject
+    text = "The mayor spoke. ''That, sadly,'' he said, ''is how the valley has lived.''\n"
+    p = by_content(only(text), "valley")
+    assert [s.text for s in p.pieces()] == [
+        "That, sadly",
+        "is how the valley has lived",
+    ]
+    assert p.source.text == "he"
+
+
+def test_a_speaker_interrupting_after_a_long_subject_is_the_source_not_the_subject():
+    text = (
+        "The cause of the delays at the port, dock workers and drivers say, is the new "
+        "inspection rule.\n\n"
+        "Closing the market for a week, she said, feels wrong at a time like this.\n"
+    )
+    proposals = only(text)
+    assert [([s.text for s in p.pieces()], p.source.text) for p in proposals] == [
+        (
+            ["The cause of the delays at the port", "is the new inspection rule"],
+            "dock workers and drivers",
+        ),
+        (["Closing the market for a week", "feels wrong at a time like this"], "she"),
+    ]
+
+
+def test_people_described_by_a_clause_are_speakers_not_a_generalisation():
+    text = "People who have fought the fires for years say the season starts earlier now.\n"
+    p = by_content(only(text), "season")
+    assert p.source.text == "People"
+
+
+def test_a_survey_found_and_in_a_poll_report_findings_but_found_an_object_does_not():
+    text = (
+        "A survey by the chamber found the port had lost a third of its trade.\n\n"
+        "In a state poll last month, the governor had a ten-point lead among older voters.\n\n"
+        "The mayor found himself in the same bind as his rival.\n"
+    )
+    proposals = only(text)
+    assert [(p.cue.text, p.source.text, p.content.text) for p in proposals] == [
+        ("found", "A survey by the chamber", "the port had lost a third of its trade"),
+        ("In", "a state poll last month", "the governor had a ten-point lead among older voters"),
+    ]

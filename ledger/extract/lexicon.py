@@ -39,6 +39,14 @@ OBJECT_VERBS = frozenset(
     write offer propose recommend demand request order promise pledge threaten rule find vote
     echo tout hail assail applaud""".split()
 )
+# What a finding is published in: "In a poll last month, Cruz led by ten points".
+FINDINGS = frozenset("poll polls survey surveys study studies".split())
+# What may "find" something without a "that": "A survey found the port had lost"; people
+# finding "the market closed" only saw it.
+FINDERS = FINDINGS | frozenset(
+    """report analysis review investigation audit paper research data records inquiry
+    probe panel committee""".split()
+)
 # Verbs of thought and intention: without a subject to hold them, nobody is reported.
 THOUGHT = frozenset(
     """know see expect consider understand realize remember recognize decide want guess
@@ -47,9 +55,14 @@ THOUGHT = frozenset(
 # Verbs whose object is the person addressed or the thing perceived, never a content.
 NO_OBJECT = frozenset(
     """tell ask remind assure urge encourage warn thank see know feel understand realize
-    remember recognize""".split()
+    remember recognize find""".split()
 )
 CUE_LEMMAS = CLAUSE_VERBS | OBJECT_VERBS
+# Verbs that hedge a statement nobody is quoted for ("The team appeared paralyzed", "Trump is
+# expected to win", "is seen as a bully"): PolNeAR counts the statement, without the verb, as
+# an attributed content. ("is known as" too, but it names a thing rather than claim anything.)
+HEDGES = frozenset("seem seems seemed seeming appear appears appeared appearing".split())
+PASSIVE_HEDGES = frozenset("expected seen".split())
 
 IRREGULAR = {
     "say": ("said",),
@@ -63,6 +76,8 @@ IRREGULAR = {
     "read": (),
     "see": ("saw", "seen"),
     "seek": ("sought",),
+    "find": ("found",),
+    "understand": ("understood",),
 }
 
 

@@ -13,7 +13,10 @@ not when or where it was said ("on Thursday", "spoke to reporters") nor a closin
 (", who ..."); reports stand side by side ("attacked Trump, saying he ..." is two); "urged
 voters to stay home" keeps who was urged; "continued to deny" and "expressed concern that"
 are cues. A verb the lexicon does not know still reports its "that" clause, and a headline
-"Name: words" quotes that name.
+"Name: words" quotes that name. Hedged statements nobody is quoted for ("The team appeared
+paralyzed", "is expected to win", "is seen as") are contents without a source, the verb cut
+out; "In a poll last month, X" is sourced like "according to"; a speaker interrupting a
+quotation (`"Judge," he said, "I ..."`) has both halves as one content.
 """
 
 from __future__ import annotations
@@ -24,10 +27,14 @@ from dataclasses import dataclass
 from .lexicon import (
     ANONYMITY,
     CLAUSE_VERBS,
+    FINDERS,
+    FINDINGS,
     GENERIC_PLURALS,
+    HEDGES,
     LEMMA,
     NO_OBJECT,
     NOBODY,
+    PASSIVE_HEDGES,
     QUANTIFIERS,
     THOUGHT,
 )
@@ -111,16 +118,23 @@ class ParagraphParse:
     # -- the three parts -----------------------------------------------------------------
 
     def find(self) -> list[Found]:
-        cues = [t for t in self.doc if lemma_of(t) or _according(t) or _that_verb(t)]
+        cues = [
+            t for t in self.doc if lemma_of(t) or _according(t) or _that_verb(t) or _in_finding(t)
+        ]
         cues.sort(key=_depth)
         found = []
         for cue in cues:
             if self.in_quote(cue.idx):
                 continue
-            result = self.according(cue) if _according(cue) else self.verb(cue)
+            by_source = _according(cue) or _in_finding(cue)
+            result = self.according(cue) if by_source else self.verb(cue)
             if result is not None:
                 found.append(result)
         found = self.flatten(found)
+        for token in self.doc:
+            unsaid = self.hedge(token) if _hedge(token) else None
+            if unsaid is not None and not any(_touches(f, unsaid) for f in found):
+                found.append(unsaid)  # a report by someone comes first
         headed = self.speaker_line()
         if headed is not None:
             found = [f for f in found if f.cue is None or f.cue[0] < headed.content[0]]
@@ -216,6 +230,8 @@ class ParagraphParse:
         subject = self.subject(verb)
         if subject is False:
             return None  # nobody in particular: not an attribution
+        if lemma == "find" and not _finding(verb, subject):
+            return None
         content, frame = self.content(verb, lemma)
         if content is None:
             content = self.adjacent_quote(verb)
@@ -232,6 +248,9 @@ class ParagraphParse:
             return None  # "who asked not to be named": why the source is anonymous
         content = self.without_aside(content)
         content = self.widen_to_quotes(content, cue)
+        opening = self.opening_fragment(subject, cue, content) if frame is None else None
+        if opening is not None:  # `"Judge," Brafman said, "I have never ..."`
+            content, frame = (opening[0], content[1]), (opening[1], content[0])
         if not _substantial(self.doc.text[content[0] : content[1]]) and not self.named(content):
             return None
         quoted = self.quoted(content)
@@ -246,10 +265,41 @@ class ParagraphParse:
             verb=verb,
         )
 
+    def hedge(self, verb) -> Found | None:
+        """ "The team appeared paralyzed", "Trump is expected to win": the statement around
+        the hedging verb, with no source; "It seems that X": the clause."""
+        if self.in_quote(verb.idx):
+            return None
+        subjects = [c for c in verb.lefts if c.dep_ in ("nsubj", "nsubjpass", "expl")]
+        complements = [
+            c for c in verb.rights if c.dep_ in ("xcomp", "acomp", "attr", "oprd", "ccomp")
+        ]
+        self.particle = None
+        if not complements and verb.lower_ in PASSIVE_HEDGES:  # "is seen as a bully"
+            as_ = [c for c in verb.rights if c.dep_ == "prep" and c.lower_ in ("as", "for")]
+            complements = [o for c in as_[:1] for o in c.children if o.dep_ == "pobj"]
+            self.particle = as_[0].i if complements else None
+        if not subjects or not complements or lemma_of(complements[0]):
+            return None  # "appeared to say that": the report is the content
+        subject, complement = subjects[0], complements[0]
+        after = self.chars(complement.left_edge.i, complement.right_edge.i)
+        if after is None or not _substantial(self.doc.text[after[0] : after[1]]):
+            return None
+        if subject.lower_ == "it" and complement.dep_ == "ccomp":
+            content, frame = after, None
+        else:
+            before = self.chars(subject.left_edge.i, subject.right_edge.i)
+            if before is None or subject.right_edge.i >= verb.i:
+                return None
+            content, frame = (before[0], after[1]), (before[1], after[0])
+        cue = self.cue(verb)
+        quoted = self.quoted(content)
+        return Found(content, cue, None, "", frame=frame, quoted=quoted, clausal=False, verb=verb)
+
     def according(self, token) -> Found | None:
-        """ "According to X, CONTENT" and "CONTENT, according to X"."""
-        to = next((c for c in token.children if c.lower_ == "to"), None)
-        if to is None:
+        """ "According to X, CONTENT" and "CONTENT, according to X"; "In a poll, CONTENT"."""
+        to = next((c for c in token.children if c.lower_ == "to"), token)
+        if to is token and token.lower_ == "according":
             return None
         objects = [c for c in to.children if c.dep_ == "pobj"]
         if not objects:
@@ -270,7 +320,8 @@ class ParagraphParse:
             return None
         cue = (token.idx, to.idx + len(to))
         content = self.widen_to_quotes(content, cue)
-        return Found(content, cue, source, "according", quoted=self.quoted(content))
+        lemma = "according" if to is not token else ""
+        return Found(content, cue, source, lemma, quoted=self.quoted(content))
 
     def subject(self, verb):
         """The source noun phrase; None when there is none; False for nobody in particular."""
@@ -278,7 +329,9 @@ class ParagraphParse:
         for _ in range(4):
             subjects = [c for c in token.children if c.dep_ in ("nsubj", "expl")]
             if subjects:
-                subject = subjects[0]
+                # "''That, unfortunately,'' he said": not a word of the quotation
+                outside = [c for c in subjects if not self.in_quote(c.idx)]
+                subject = (outside or subjects)[0]
                 if subject.dep_ == "expl" or subject.lower_ == "there":
                     return None  # "It is believed that ...": nobody named
                 if subject.lower_ in ("this", "that"):
@@ -287,6 +340,9 @@ class ParagraphParse:
                     return self.noun_phrase(token.head)
                 if _nobody(subject) or _generic(subject, verb) or subject.lower_ in AUTHOR:
                     return False
+                start = _frame_start(token)
+                if start > token.left_edge.i:  # "The source of it, members say, is ...": the
+                    return self.doc[start + 1 : token.i]  # parser took the content's subject
                 return self.noun_phrase(subject)
             passive = [c for c in token.children if c.dep_ in ("nsubjpass", "auxpass")]
             if passive:
@@ -427,12 +483,12 @@ class ParagraphParse:
     def around(self, verb):
         """The sentence around an interrupting or trailing attribution."""
         head = verb.head
-        if lemma_of(head):
-            return None, None
+        if lemma_of(head) and any(c.dep_ in ("ccomp", "xcomp") for c in head.children):
+            return None, None  # the head is a report of its own
         sentence = verb.sent
         left = max(head.left_edge.i, sentence.start)
         right = min(head.right_edge.i, sentence.end - 1)
-        lo, hi = verb.left_edge.i, verb.right_edge.i
+        lo, hi = _frame_start(verb), verb.right_edge.i
         subjects = [c for c in verb.lefts if c.dep_ == "nsubj"]
         if subjects and any(c.dep_ == "advcl" and c.i < subjects[0].i for c in verb.lefts):
             lo = subjects[0].left_edge.i  # "If it rains, he said, ...": the clause is content
@@ -510,6 +566,21 @@ class ParagraphParse:
                     return quote
         return None
 
+    def opening_fragment(self, subject, cue, content) -> tuple[int, int] | None:
+        """The quotation a speaker interrupts, when the content is the quotation that goes on
+        after the cue: its opening words end with a comma inside the marks."""
+        if not self.quoted(content) or cue[1] > content[0]:
+            return None
+        left = cue[0] if subject is None else min(cue[0], subject[0].idx)
+        before = self.doc.text[:left].rstrip(" ,—–")
+        mark = 2 if before.endswith("''") else 1 if before[-1:] in '”"' else 0
+        if not mark:
+            return None
+        quote = self.in_quote(len(before) - mark - 1)
+        if quote is None or not self.doc.text[quote[0] : quote[1]].rstrip().endswith(","):
+            return None
+        return quote
+
     def cue(self, verb) -> tuple[int, int]:
         """The verb with its auxiliaries, negation and particle."""
         parts = [verb.i] if self.particle is None else [verb.i, self.particle]
@@ -578,6 +649,48 @@ def _circumstance(token) -> bool:
         return True
     objects = [c for c in token.children if c.dep_ == "pobj"]
     return bool(objects) and objects[0].lower_ in WEEKDAYS_AND_MONTHS
+
+
+def _hedge(token) -> bool:
+    """ "seemed", "appears", "is expected": see ``ParagraphParse.hedge``."""
+    if not token.tag_.startswith("VB"):
+        return False
+    if token.lower_ in PASSIVE_HEDGES:
+        return any(c.dep_ == "auxpass" for c in token.children)
+    return token.lower_ in HEDGES
+
+
+def _touches(found: Found, other: Found) -> bool:
+    """Whether ``other`` overlaps the content or the cue of ``found``."""
+    spans = [found.content] + ([found.cue] if found.cue else [])
+    return any(s < other.content[1] and e > other.content[0] for s, e in spans)
+
+
+def _finding(verb, subject) -> bool:
+    """ "found that ...", or a study that found: not "found the market closed"."""
+    if subject is not None and subject.root.lower_ in FINDERS:
+        return True
+    return any(c.dep_ == "ccomp" and c.left_edge.lower_ == "that" for c in verb.children)
+
+
+def _in_finding(token) -> bool:
+    """ "In a poll last month, Cruz led": a finding reported without a reporting verb."""
+    if token.lower_ != "in" or token.dep_ != "prep":
+        return False
+    head = token.head
+    if not head.tag_.startswith("VB") or lemma_of(head):
+        return False  # "said in a statement": the verb is the cue
+    return any(c.dep_ == "pobj" and c.lower_ in FINDINGS for c in token.children)
+
+
+def _frame_start(verb) -> int:
+    """Where an interrupting attribution begins: its left edge, or the comma before its
+    speaker when the parser hung the content's subject on it ("X, members say, is ...")."""
+    left = verb.left_edge.i
+    if verb.dep_ != "parataxis" or any(c.dep_ in ("ccomp", "xcomp") for c in verb.children):
+        return left
+    commas = [t.i for t in verb.doc[left + 1 : verb.i] if t.text == ","]
+    return commas[-1] if commas and commas[-1] < verb.i - 1 else left
 
 
 def _that_verb(token) -> bool:
@@ -679,6 +792,8 @@ def _generic(subject, verb) -> bool:
     """A bare plural with a present-tense cue: "Analysts say ..." states a commonplace."""
     if subject.lower_ not in GENERIC_PLURALS or verb.tag_ != "VBP":
         return False
+    if any(c.dep_ in ("relcl", "acl", "prep") for c in subject.rights):
+        return False  # "people who have fought it say": not anybody
     return not any(c.dep_ in ("det", "poss", "amod", "compound", "nummod") for c in subject.lefts)
 
 
