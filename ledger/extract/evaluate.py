@@ -82,7 +82,7 @@ def evaluate(seeds_dir: Path) -> dict:
             ]
             if matches:
                 totals[mode][1] += 1
-                if any(p.speaker_entity == claim.speaker for p in matches):
+                if any(p.speaker_entity in claim.speakers for p in matches):  # any of them
                     totals[mode][2] += 1
     # Speed on one long article: the five reports joined (about 11,000 words), best of 3.
     joined = "\n\n".join(d.text for d in ledger.documents)
