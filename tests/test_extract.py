@@ -606,3 +606,54 @@ def test_a_survey_found_and_in_a_poll_report_findings_but_found_an_object_does_n
         ("found", "A survey by the chamber", "the port had lost a third of its trade"),
         ("In", "a state poll last month", "the governor had a ten-point lead among older voters"),
     ]
+
+
+def test_reportedly_passes_on_a_statement_without_a_source_or_the_adverb():
+    text = "The harbour board reportedly sold two cranes to a firm in Lagos last spring.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source) == ("reportedly", None)
+    assert [s.text for s in p.pieces()] == [
+        "The harbour board",
+        "sold two cranes to a firm in Lagos last spring",
+    ]
+
+
+def test_a_report_made_a_noun_is_sourced_by_its_owner_or_author_if_any():
+    text = (
+        "Mayor Anna Weber said the pier would reopen on Friday.\n\n"
+        "She has been steady in her criticism of the port's new toll for trucks.\n\n"
+        "The union's decision to end the strike surprised the drivers.\n\n"
+        "Our decision to cover the strike was easy.\n\n"
+        "The proposal to widen the canal drew protests.\n"
+    )
+    proposals = only(text)[1:]
+    assert [(p.cue.text, p.source and p.source.text, p.content.text) for p in proposals] == [
+        ("criticism of", "her", "the port's new toll for trucks"),
+        ("decision", "The union's", "to end the strike"),
+        ("proposal", None, "to widen the canal"),
+    ]
+    assert proposals[0].speaker_name == "Anna Weber"
+
+
+def test_according_to_at_the_end_covers_the_sentence_not_only_its_last_clause():
+    text = (
+        "They make up the county's largest bloc of voters, but they turn out at lower rates "
+        "during primaries, according to the election office.\n"
+    )
+    (p,) = only(text)
+    assert (p.cue.text, p.source.text) == ("according to", "the election office")
+    assert p.content.text.startswith("They make up the county's largest bloc")
+
+
+def test_a_hedge_over_a_verb_the_lexicon_knows_is_still_a_hedge():
+    text = (
+        "The growers' union is expected to support the new tariff in November.\n\n"
+        "The minister appeared to say that the port would close.\n"
+    )
+    hedged, said = only(text)
+    assert (hedged.cue.text, hedged.source) == ("is expected", None)
+    assert [s.text for s in hedged.pieces()] == [
+        "The growers' union",
+        "to support the new tariff in November",
+    ]
+    assert (said.source.text, said.content.text) == ("The minister", "that the port would close")

@@ -63,6 +63,24 @@ CUE_LEMMAS = CLAUSE_VERBS | OBJECT_VERBS
 # an attributed content. ("is known as" too, but it names a thing rather than claim anything.)
 HEDGES = frozenset("seem seems seemed seeming appear appears appeared appearing".split())
 PASSIVE_HEDGES = frozenset("expected seen".split())
+# Nouns that report, with the prepositions that introduce what they report: "her criticism
+# of X", "his decision to run" (an infinitive or "that" clause needs no preposition).
+NOMINAL_REPORTS = {
+    **dict.fromkeys("criticism criticisms attack attacks".split(), ("of", "on")),
+    **dict.fromkeys("support endorsement backing praise".split(), ("for", "of")),
+    **dict.fromkeys("defense defence rejection condemnation".split(), ("of",)),
+    **dict.fromkeys("opposition".split(), ("to",)),
+    **dict.fromkeys(
+        """decision decisions call calls claim claims warning warnings promise promises
+        pledge denial accusation accusations assertion insistence refusal demand demands
+        threat threats vow plan proposal proposals suggestion
+        prediction recommendation argument belief view concern concerns hope desire
+        announcement remarks comments""".split(),
+        ("of", "for"),
+    ),
+}
+# Adverbs that pass on what others say without naming them: "X reportedly met Y".
+HEARSAY = frozenset("reportedly allegedly purportedly supposedly".split())
 
 IRREGULAR = {
     "say": ("said",),

@@ -15,8 +15,10 @@ voters to stay home" keeps who was urged; "continued to deny" and "expressed con
 are cues. A verb the lexicon does not know still reports its "that" clause, and a headline
 "Name: words" quotes that name. Hedged statements nobody is quoted for ("The team appeared
 paralyzed", "is expected to win", "is seen as") are contents without a source, the verb cut
-out; "In a poll last month, X" is sourced like "according to"; a speaker interrupting a
-quotation (`"Judge," he said, "I ..."`) has both halves as one content.
+out; so are statements passed on by "reportedly" or "allegedly", the adverb cut out. A report
+made a noun ("her criticism of X", "the union's decision to strike") has what follows it as
+content and its owner as source. "In a poll last month, X" is sourced like "according to"; a
+speaker interrupting a quotation (`"Judge," he said, "I ..."`) has both halves as one content.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from .lexicon import (
     FINDERS,
     FINDINGS,
     GENERIC_PLURALS,
+    HEARSAY,
     HEDGES,
     LEMMA,
     NO_OBJECT,
     NOBODY,
+    NOMINAL_REPORTS,
     PASSIVE_HEDGES,
     QUANTIFIERS,
     THOUGHT,
@@ -44,6 +48,8 @@ COMPLEMENTS = ("ccomp", "xcomp", "dobj", "prep", "oprd", "dative", "attr", "acom
 FRAME_DEPS = ("parataxis", "ccomp", "advcl", "conj")
 AUTHOR = ("i", "we", "you")
 """Outside quotation marks, the writer and the reader: not sources of attributed claims."""
+OURS = ("my", "our", "your")
+"""Their possessives: "our decision to ..." is the writer's."""
 TEMPORAL_PREPOSITIONS = ("after", "during", "before", "throughout", "since", "amid", "following")
 WEEKDAYS_AND_MONTHS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april
@@ -132,7 +138,14 @@ class ParagraphParse:
                 found.append(result)
         found = self.flatten(found)
         for token in self.doc:
-            unsaid = self.hedge(token) if _hedge(token) else None
+            if _hedge(token):
+                unsaid = self.hedge(token)
+            elif token.lower_ in HEARSAY and token.dep_ == "advmod":
+                unsaid = self.hearsay(token)
+            elif token.lower_ in NOMINAL_REPORTS and token.tag_.startswith("NN"):
+                unsaid = self.nominal(token)
+            else:
+                unsaid = None
             if unsaid is not None and not any(_touches(f, unsaid) for f in found):
                 found.append(unsaid)  # a report by someone comes first
         headed = self.speaker_line()
@@ -279,8 +292,8 @@ class ParagraphParse:
             as_ = [c for c in verb.rights if c.dep_ == "prep" and c.lower_ in ("as", "for")]
             complements = [o for c in as_[:1] for o in c.children if o.dep_ == "pobj"]
             self.particle = as_[0].i if complements else None
-        if not subjects or not complements or lemma_of(complements[0]):
-            return None  # "appeared to say that": the report is the content
+        if not subjects or not complements:
+            return None
         subject, complement = subjects[0], complements[0]
         after = self.chars(complement.left_edge.i, complement.right_edge.i)
         if after is None or not _substantial(self.doc.text[after[0] : after[1]]):
@@ -295,6 +308,74 @@ class ParagraphParse:
         cue = self.cue(verb)
         quoted = self.quoted(content)
         return Found(content, cue, None, "", frame=frame, quoted=quoted, clausal=False, verb=verb)
+
+    def hearsay(self, adverb) -> Found | None:
+        """ "The FBI is reportedly making arrangements": the clause, the adverb cut out, with
+        no source."""
+        verb = adverb.head
+        if self.in_quote(adverb.idx) or not verb.tag_.startswith("VB") or lemma_of(verb):
+            return None  # "reportedly said": the verb is the cue
+        subjects = [c for c in verb.lefts if c.dep_ in ("nsubj", "nsubjpass")]
+        if not subjects:
+            return None
+        sentence = verb.sent
+        left = max(min(subjects[0].left_edge.i, adverb.i), sentence.start)
+        right = min(verb.right_edge.i, sentence.end - 1)
+        before = self.chars(left, adverb.i - 1) if adverb.i > left else None
+        after = self.chars(adverb.i + 1, right)
+        if after is None:
+            return None
+        content = (before[0] if before else after[0], after[1])
+        if not _substantial(self.doc.text[content[0] : content[1]]):
+            return None
+        frame = (before[1], after[0]) if before else None
+        cue = (adverb.idx, adverb.idx + len(adverb))
+        quoted = self.quoted(content)
+        return Found(content, cue, None, "", frame=frame, quoted=quoted, clausal=False, verb=adverb)
+
+    def nominal(self, noun) -> Found | None:
+        """ "her criticism of Sanders", "his decision not to run", "criticism from rivals
+        that ...": a report made a noun; its source is its owner, or "from"/"by" whom, if
+        given ("the proposal to ..." has none)."""
+        if self.in_quote(noun.idx):
+            return None
+        owners = [c for c in noun.lefts if c.dep_ == "poss"]
+        if any(owner.lower_ in OURS for owner in owners):
+            return None
+        agents = [
+            o
+            for c in noun.rights
+            if c.dep_ == "prep" and c.lower_ in ("from", "by")
+            for o in c.children
+            if o.dep_ == "pobj"
+        ]
+        self.particle = None
+        content = None
+        for child in noun.rights:
+            if child.dep_ == "prep" and child.lower_ in NOMINAL_REPORTS[noun.lower_]:
+                objects = [o for o in child.children if o.dep_ in ("pobj", "pcomp")]
+                if objects:
+                    self.particle = child.i
+                    content = self.chars(objects[0].left_edge.i, child.right_edge.i)
+                    break
+            if child.dep_ in ("acl", "ccomp") and child.left_edge.lower_ in ("that", "to", "not"):
+                content = self.chars(child.left_edge.i, child.right_edge.i)
+                break
+        source = owners[0] if owners else agents[0] if agents else None
+        if content is None:
+            return None
+        if not _substantial(self.doc.text[content[0] : content[1]]) and not self.named(content):
+            return None
+        cue = self.cue(noun)
+        return Found(
+            content,
+            cue,
+            self.noun_phrase(source) if source is not None else None,
+            "",
+            quoted=self.quoted(content),
+            clausal=False,
+            verb=noun,
+        )
 
     def according(self, token) -> Found | None:
         """ "According to X, CONTENT" and "CONTENT, according to X"; "In a poll, CONTENT"."""
@@ -312,6 +393,10 @@ class ParagraphParse:
         left, right = head.left_edge.i, head.right_edge.i
         left, right = max(left, sentence.start), min(right, sentence.end - 1)
         lo, hi = token.left_edge.i, token.right_edge.i
+        if lo == sentence.start:  # the parser may hang it on a clause further on
+            left, right = lo, sentence.end - 1
+        elif self.doc[lo - 1].text == "," and token.lower_ == "according":
+            left = sentence.start  # not only the clause it hangs on
         if lo - left > right - hi:  # "CONTENT, according to X."
             content = self.chars(left, lo - 1)
         else:  # "According to X, CONTENT."

@@ -17,7 +17,7 @@ from .lexicon import ALL_ROLES, ANONYMITY, ORGANISATION_KIND, ROLE_CLASSES, TITL
 REFERRING = ("statement", "report", "study", "spokesman", "spokeswoman", "spokesperson")
 DOCUMENTS = ("statement", "announcement", "report", "study", "account", "tweet", "post", "letter")
 """Definite descriptions that speak for the last speaker: "the statement said"."""
-PERSON_PRONOUNS = {"he", "she", "him", "her"}
+PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 NAME_TAGS = ("NNP", "NNPS")
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "van", "von", "bint", "abd"}
 GENERIC_GROUPS = ("group", "organization", "organisation", "faction", "movement", "militia")
@@ -192,8 +192,8 @@ class Resolver:
             end = tokens[-1].idx + len(tokens[-1]) + offset
             return Span(start, end, tokens[0].doc.text[start - offset : end - offset])
 
-        if head.tag_ in ("PRP",) and len(phrase) <= 2:
-            word = head.lower_
+        if head.tag_ in ("PRP", "PRP$") and len(phrase) <= 2:
+            word = {"its": "it", "their": "they"}.get(head.lower_, head.lower_)
             named_here = [s for at, s in self.subjects if at < head.idx]
             if word in PERSON_PRONOUNS and named_here:
                 speaker = named_here[-1]
