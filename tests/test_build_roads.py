@@ -125,6 +125,4 @@ def test_both_readers_refuse_what_the_validations_refuse(tmp_path, case, message
 
 def _edit(records: list, record_id: str, **changes) -> None:
     index = next(i for i, r in enumerate(records) if r.id == record_id)
-    records[index] = type(records[index]).model_validate(
-        {**records[index].model_dump(), **changes}
-    )
+    records[index] = type(records[index]).model_validate({**records[index].model_dump(), **changes})
