@@ -657,3 +657,61 @@ def test_a_hedge_over_a_verb_the_lexicon_knows_is_still_a_hedge():
         "to support the new tariff in November",
     ]
     assert (said.source.text, said.content.text) == ("The minister", "that the port would close")
+
+
+def _people(*names):
+    """A directory that knows the given people, with ids from their names."""
+    directory = Directory()
+    for name in names:
+        entity = name.lower().replace(" ", "-")
+        directory.entities[name.lower()] = entity
+        directory.kinds[entity] = "person"
+        directory.names[entity] = (name,)
+    return directory
+
+
+def test_the_abbreviation_is_is_a_name_not_the_verb():
+    text = "Two former commanders minimized the threat IS poses in the valley, saying its raids fail.\n"
+    p = by_content(only(text), "raids fail")
+    assert p.source.text == "Two former commanders"
+
+
+def test_both_sources_are_the_last_two_speakers_and_both_are_kept():
+    directory = _people("Samir Haddad", "Lina Qasim")
+    text = (
+        "Samir Haddad said the checkpoint had been moved twice this month.\n\n"
+        "Lina Qasim said the checkpoint was guarded by the same unit.\n\n"
+        "Both sources also accused the unit of taking bribes from the smugglers.\n"
+    )
+    p = by_content(only(text, directory), "bribes")
+    assert p.speaker_entity == "samir-haddad"
+    assert p.also_said_by == ["lina-qasim"]
+
+
+def test_names_joined_by_and_all_speak():
+    directory = _people("Samir Haddad", "Lina Qasim")
+    text = (
+        "The two commanders, Samir Haddad and Lina Qasim, played down the attack, saying "
+        "the cell had lost its leaders.\n"
+    )
+    p = by_content(only(text, directory), "lost its leaders")
+    assert (p.speaker_entity, p.also_said_by) == ("samir-haddad", ["lina-qasim"])
+
+
+def test_relayed_from_names_the_first_source():
+    text = (
+        "The Weekly Courier relayed from an unnamed security source that the raids are "
+        "planned a month ahead.\n"
+    )
+    p = by_content(only(text), "planned a month ahead")
+    assert p.source.text == "an unnamed security source"
+
+
+def test_which_indicates_that_is_the_speakers_conclusion_not_a_new_report():
+    text = (
+        "The researcher explained that the raids are rarer than in the desert, which "
+        "indicates that the cells have lost most of their fighters.\n"
+    )
+    proposals = only(text)
+    assert [p.source.text for p in proposals] == ["The researcher"]
+    assert proposals[0].content.text.endswith("lost most of their fighters")

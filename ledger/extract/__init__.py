@@ -21,7 +21,7 @@ How it reads a text, in order (one module each):
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from .layout import body, quotations
 from .nlp import pipeline
@@ -60,6 +60,7 @@ class Proposal:
     verb: str | None = None  # the reporting verb's lemma: "say", "deny", "accord"
     frame: Span | None = None  # an attribution interrupting the content
     clausal: bool = True  # a clause or quotation; False for an object ("blamed the militia")
+    also_said_by: list[str] = field(default_factory=list)  # known entities who said it too
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -181,6 +182,7 @@ class Extractor:
             verb=found.lemma or None,
             frame=span(found.frame),
             clausal=found.clausal,
+            also_said_by=[s.entity for s in speaker.others if s.entity] if speaker else [],
         )
 
 

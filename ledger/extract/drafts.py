@@ -169,6 +169,7 @@ def draft(
             "text": restate(proposal, label),
             "speaker": speaker,
             "speaker_label": label,
+            "also_said_by": [e for e in proposal.also_said_by if e != speaker] or None,
             "cue": proposal.cue.text if proposal.cue else None,
             "said_on": document.get("published"),
             "kind": kind,

@@ -26,7 +26,7 @@ CLAUSE_VERBS = frozenset(
     counter retort lament boast brag signal charge clarify disclose divulge confide grant
     proclaim affirm remark exclaim shout chant email read recognize realize understand
     remember decide determine consider see view want plan intend seek refuse decline offer
-    threaten encourage request order push acknowledge predict""".split()
+    threaten encourage request order push acknowledge predict relay""".split()
 )
 # Verbs whose content may be their object: "denied the report", "blamed the regime", and
 # stances PolNeAR counts as attribution ("endorsed Cruz"), which drafting leaves out.
@@ -47,6 +47,13 @@ FINDERS = FINDINGS | frozenset(
     """report analysis review investigation audit paper research data records inquiry
     probe panel committee""".split()
 )
+# Verbs a thing can do to a statement: "..., which indicates that": an inference, nobody's
+# report, when "which" stands for a thing rather than for someone who speaks.
+INFERENCES = frozenset("indicate indicates indicated show shows showed suggest suggests".split())
+INFERENCES |= frozenset("suggested mean means meant imply implies implied signal signals".split())
+# Verbs that pass on what someone else said: "relayed from a source that ...": the one
+# named after "from" is the source.
+RELAYING = frozenset("relay relays relayed quote quotes quoted hear heard learn learned".split())
 # Verbs of thought and intention: without a subject to hold them, nobody is reported.
 THOUGHT = frozenset(
     """know see expect consider understand realize remember recognize decide want guess

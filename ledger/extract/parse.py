@@ -34,12 +34,15 @@ from .lexicon import (
     GENERIC_PLURALS,
     HEARSAY,
     HEDGES,
+    INFERENCES,
     LEMMA,
     NO_OBJECT,
     NOBODY,
     NOMINAL_REPORTS,
+    ORGANISATION_KIND,
     PASSIVE_HEDGES,
     QUANTIFIERS,
+    RELAYING,
     THOUGHT,
 )
 
@@ -245,6 +248,9 @@ class ParagraphParse:
             return None  # nobody in particular: not an attribution
         if lemma == "find" and not _finding(verb, subject):
             return None
+        relayed = _relayed_from(verb)
+        if relayed is not None:  # "Al-Naba relayed from a security source that ...": the source
+            subject = self.noun_phrase(relayed)
         content, frame = self.content(verb, lemma)
         if content is None:
             content = self.adjacent_quote(verb)
@@ -422,6 +428,8 @@ class ParagraphParse:
                 if subject.lower_ in ("this", "that"):
                     return False
                 if subject.lower_ in ("who", "which", "that") and token.dep_ == "relcl":
+                    if subject.lower_ == "which" and _inference(verb, token.head):
+                        return False
                     return self.noun_phrase(token.head)
                 if _nobody(subject) or _generic(subject, verb) or subject.lower_ in AUTHOR:
                     return False
@@ -503,6 +511,10 @@ class ParagraphParse:
             if complements:
                 first = complements[0]
                 left = first.left_edge.i
+                relayed = _relayed_from(verb)
+                said = _said_to_source(relayed) if relayed is not None else None
+                if said is not None:  # "relayed from a source that ...", parsed as its clause
+                    return self.chars(said.left_edge.i, said.right_edge.i), None
                 if first.dep_ == "prep" and (
                     first.lower_ not in PARTICLE_PREPOSITIONS
                     or (lemma in ADDRESSING and first.lower_ in ("to", "at", "with"))
@@ -612,6 +624,8 @@ class ParagraphParse:
                 first.lower_ in ("which", "who")
                 # not "which he linked to ...", unless a report of its own ("which he called")
                 and (first.dep_ in ("nsubj", "nsubjpass") or lemma_of(token))
+                # "..., which indicates that ...": the speaker's own conclusion goes on
+                and not (_inference(token, token.head) and _has_clause(token))
                 and comma > 0
                 and doc[comma].text == ","
                 and doc_end(doc, token.right_edge.i) >= content[1]
@@ -808,6 +822,19 @@ def _that_clause(noun):
     return None
 
 
+def _said_to_source(source):
+    """The "that" clause the parser hung on a relayed source: "from a source that ..."."""
+    for child in source.rights:
+        mark = child.left_edge
+        if (
+            child.dep_ in ("relcl", "acl", "ccomp")
+            and mark.lower_ == "that"
+            and mark.dep_ == "mark"
+        ):
+            return child
+    return None
+
+
 def _chained(inner: Found, outer: Found) -> bool:
     """A reporting verb that goes on from another: "continued to refute", "expected to
     argue"; "declined to say whether ..." is a refusal, its content the whole."""
@@ -865,6 +892,32 @@ def _according(token) -> bool:
         and token.i + 1 < len(token.doc)
         and (token.doc[token.i + 1].lower_ == "to")
     )
+
+
+def _inference(verb, antecedent) -> bool:
+    """ "..., which indicates that": a thing, not someone who speaks, draws the inference."""
+    return (
+        verb.lower_ in INFERENCES
+        and antecedent.tag_ not in ("NNP", "NNPS")
+        and antecedent.lower_ not in FINDERS
+        and antecedent.lower_ not in ORGANISATION_KIND
+    )
+
+
+def _has_clause(verb) -> bool:
+    return any(c.dep_ == "ccomp" for c in verb.children)
+
+
+def _relayed_from(verb):
+    """Who "relayed from", "quoted from" or "heard from" names as the first source."""
+    if verb.lower_ not in RELAYING:
+        return None
+    for child in verb.rights:
+        if child.dep_ == "prep" and child.lower_ == "from":
+            objects = [o for o in child.children if o.dep_ == "pobj"]
+            if objects:
+                return objects[0]
+    return None
 
 
 def _nobody(subject) -> bool:

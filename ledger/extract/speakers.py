@@ -21,6 +21,8 @@ PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 NAME_TAGS = ("NNP", "NNPS")
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "van", "von", "bint", "abd"}
 GENERIC_GROUPS = ("group", "organization", "organisation", "faction", "movement", "militia")
+PAIRS = ("both", "two")
+"""Words that make a source the last two speakers: "Both sources", "the two men"."""
 """Nouns that refer back to the last group spoken of even when its name does not use them."""
 
 
@@ -101,6 +103,7 @@ class Speaker:
     head: str | None = None  # a description's head noun: "officer" in "a defected officer"
     aliases: tuple[str, ...] = ()  # a known entity's other names
     paragraph: int = -1  # where it last spoke
+    others: tuple[Speaker, ...] = ()  # who said it with them: "Both sources", "X and Y said"
 
     def nouns(self) -> set[str]:
         """Words "the ..." can refer back with: of the name and role, a description's head."""
@@ -261,15 +264,47 @@ class Resolver:
             speaker = self.known(name, entity, role=role, plural=plural, description=description)
         else:
             speaker = Speaker(name, kind, role=role, plural=plural, description=description)
+        speaker.others = self._coordinated(run)
         tokens = [t for t in run if t.text not in title_words(title)] if kind == "person" else run
         tokens = [t for t in tokens if t.lower_ != "the"] or list(run)
         if role_words is not None:
             tokens = list(phrase)
         return span(tokens), speaker
 
+    def _coordinated(self, run) -> tuple[Speaker, ...]:
+        """The others named with a name: "Abu Shadi and Abu Ishaq" for Abu Shadi."""
+        others = []
+        for conj in (c for c in run[-1].children if c.dep_ == "conj" and is_name(c)):
+            runs = [r for r in _name_runs(conj.subtree) if conj in r]
+            name, _ = _split_title(runs[0]) if runs else ("", None)
+            entity = self.directory.entity(name) if name else None
+            if entity is not None:
+                others.append(self.known(name, entity))
+        return tuple(others)
+
+    def _pair(self) -> Speaker | None:
+        """The last two different speakers, as one speaker said to speak with the other."""
+        recent: list[Speaker] = []
+        for speaker in reversed(self.speakers):
+            if (
+                speaker.kind in ("person", "anonymous")
+                and not speaker.others
+                and all((speaker.entity or speaker.name) != (s.entity or s.name) for s in recent)
+            ):
+                recent.append(speaker)
+            if len(recent) == 2:
+                first, second = recent[1], recent[0]
+                return Speaker(**{**vars(first), "others": (second,)})
+        return None
+
     def _described(self, phrase, span):
         head = phrase.root
         text = phrase.text
+        if head.tag_ == "NNS" and any(t.lower_ in PAIRS for t in phrase if t.i < head.i):
+            # "Both sources also accused ...": the two who spoke last
+            pair = self._pair()
+            if pair is not None:
+                return span(list(phrase)), pair
         definite = phrase[0].lower_ in ("the", "this", "that")
         if definite and len(phrase) <= 5:
             noun = head.lower_
