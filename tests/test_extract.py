@@ -671,7 +671,10 @@ def _people(*names):
 
 
 def test_the_abbreviation_is_is_a_name_not_the_verb():
-    text = "Two former commanders minimized the threat IS poses in the valley, saying its raids fail.\n"
+    text = (
+        "Two former commanders minimized the threat IS poses in the valley, "
+        "saying its raids fail.\n"
+    )
     p = by_content(only(text), "raids fail")
     assert p.source.text == "Two former commanders"
 
