@@ -718,3 +718,29 @@ def test_which_indicates_that_is_the_speakers_conclusion_not_a_new_report():
     proposals = only(text)
     assert [p.source.text for p in proposals] == ["The researcher"]
     assert proposals[0].content.text.endswith("lost most of their fighters")
+
+
+def test_which_someone_echoed_makes_them_a_speaker_of_the_same_report():
+    directory = _people("Samir Haddad", "Lina Qasim")
+    text = (
+        "Samir Haddad cited the “release of prisoners from the central jail,” which Lina Qasim "
+        "echoed.\n"
+    )
+    proposals = only(text, directory)
+    assert len(proposals) == 1
+    p = proposals[0]
+    assert p.content.text == "the “release of prisoners from the central jail"
+    assert (p.speaker_entity, p.also_said_by) == ("samir-haddad", ["lina-qasim"])
+
+
+def test_a_quotation_running_on_over_short_paragraphs_stays_with_its_speaker():
+    text = (
+        "Samir Haddad said “the attacks can be counted as follows:\n\n"
+        "• North: 40 attacks.\n\n"
+        "• South: 12 attacks.\n\n"
+        "• The rest took place in the capital.”\n\n"
+        "“Go home,” a man shouted.\n"
+    )
+    proposals = only(text)
+    for words in ("North: 40", "South: 12", "The rest took place"):
+        assert by_content(proposals, words).speaker_name == "Samir Haddad"

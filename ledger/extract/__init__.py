@@ -121,10 +121,16 @@ class Extractor:
                     # where that speaker was.
                     if last is not None and index - last[0] <= 1:
                         proposals.append(self.going_on(text, item, last[1], last[2]))
+                        if item.runs_on:  # one quotation over several paragraphs
+                            last = (index, last[1], last[2])
                     continue
                 source, speaker = resolver.resolve(item.source, para.start)
                 told = resolver.told(doc, item, para.start)
                 proposal = self.proposal(text, item, speaker, source, told)
+                if item.echoed_by is not None:
+                    _, echoing = resolver.resolve(item.echoed_by, para.start)
+                    if echoing is not None and echoing.entity:
+                        proposal.also_said_by.append(echoing.entity)
                 proposals.append(proposal)
                 if speaker is not None:
                     last = (index, speaker, proposal)

@@ -4,7 +4,8 @@ Seed ledger: a curated claim counts as found when a proposed content span overla
 by at least half of the shorter of the two. Curated claims are split by how the document gives
 them: direct (the quote sits inside quotation marks), indirect (reported speech of a named or
 anonymous source) and the outlet's own statements (speaker: the outlet), which the extractor
-does not try to find. A proposal is correct when it overlaps any curated claim.
+does not try to find. A proposal is correct when it overlaps any curated claim; its source is
+right when one of its speakers ("Both sources", "which X echoed") is one of the claim's.
 
 PolNeAR (attributions annotated by others, see ``extract.polnear``): every contiguous piece of
 an annotated content is one span to find, as in sequence-labelling evaluations. A proposed
@@ -82,7 +83,8 @@ def evaluate(seeds_dir: Path) -> dict:
             ]
             if matches:
                 totals[mode][1] += 1
-                if any(p.speaker_entity in claim.speakers for p in matches):  # any of them
+                # right when one of the proposal's speakers is one of the claim's
+                if any({p.speaker_entity, *p.also_said_by} & set(claim.speakers) for p in matches):
                     totals[mode][2] += 1
     # Speed on one long article: the five reports joined (about 11,000 words), best of 3.
     joined = "\n\n".join(d.text for d in ledger.documents)

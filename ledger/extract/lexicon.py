@@ -54,6 +54,8 @@ INFERENCES |= frozenset("suggested mean means meant imply implies implied signal
 # Verbs that pass on what someone else said: "relayed from a source that ...": the one
 # named after "from" is the source.
 RELAYING = frozenset("relay relays relayed quote quotes quoted hear heard learn learned".split())
+# Verbs by which a second speaker says the same: "..., which Abu Ishaq echoed".
+ECHOING = frozenset("echo echoes echoed repeat repeats repeated second seconded".split())
 # Verbs of thought and intention: without a subject to hold them, nobody is reported.
 THOUGHT = frozenset(
     """know see expect consider understand realize remember recognize decide want guess

@@ -33,6 +33,7 @@ from .lexicon import (
     FINDINGS,
     GENERIC_PLURALS,
     HEARSAY,
+    ECHOING,
     HEDGES,
     INFERENCES,
     LEMMA,
@@ -85,6 +86,8 @@ class Found:
     quoted: bool = False  # the content is a quotation
     clausal: bool = True  # the content is a clause or quotation, not just an object
     follows: bool = False  # a quotation with no cue of its own: spoken by the last speaker
+    runs_on: bool = False  # a quotation going on from the paragraph before
+    echoed_by: object | None = None  # a spaCy Span: who said it too ("..., which X echoed")
     verb: object | None = None  # the cue's verb token
 
 
@@ -139,7 +142,9 @@ class ParagraphParse:
             result = self.according(cue) if by_source else self.verb(cue)
             if result is not None:
                 found.append(result)
-        found = self.flatten(found)
+        # "..., which X echoed" is X saying the same, kept with the first report
+        echoes = {f.echoed_by.root.head.i for f in found if f.echoed_by is not None}
+        found = self.flatten([f for f in found if f.verb is None or f.verb.i not in echoes])
         for token in self.doc:
             if _hedge(token):
                 unsaid = self.hedge(token)
@@ -265,6 +270,7 @@ class ParagraphParse:
             return None
         if ANONYMITY.search(self.doc.text[cue[0] : content[1]]):
             return None  # "who asked not to be named": why the source is anonymous
+        content, echoed_by = self.echoed(content)
         content = self.without_aside(content)
         content = self.widen_to_quotes(content, cue)
         opening = self.opening_fragment(subject, cue, content) if frame is None else None
@@ -282,7 +288,25 @@ class ParagraphParse:
             quoted=quoted,
             clausal=self.clausal or quoted,
             verb=verb,
+            echoed_by=echoed_by,
         )
+
+    def echoed(self, content: tuple[int, int]):
+        """(content, who echoed it) for "X, which Abu Ishaq echoed": the content ends before
+        the comma and the one who echoed it said it too; else (content, None)."""
+        for token in self.doc:
+            if not content[0] < token.idx < content[1] or token.dep_ != "relcl":
+                continue
+            if token.lower_ not in ECHOING or doc_end(self.doc, token.right_edge.i) < content[1]:
+                continue
+            objects = [c for c in token.lefts if c.dep_ == "dobj" and c.lower_ in ("which", "that")]
+            subjects = [c for c in token.lefts if c.dep_ == "nsubj" and c.tag_ != "PRP"]
+            if not objects or not subjects:
+                continue
+            cut = self.chars(self.token_at(content[0]), objects[0].i - 1)
+            if cut is not None and _substantial(self.doc.text[cut[0] : cut[1]]):
+                return cut, self.noun_phrase(subjects[0])
+        return content, None
 
     def hedge(self, verb) -> Found | None:
         """ "The team appeared paralyzed", "Trump is expected to win": the statement around
@@ -721,12 +745,14 @@ class ParagraphParse:
             span = (q_start, q_end)
             text = self.doc.text[q_start:q_end]
             stripped = text.strip(" ,.;:")
-            # a short quotation is someone's only right after a cue: `she said. "Go home."`
-            if len(stripped.split()) < (2 if self.just_after_cue(q_start, found) else 5):
+            # a short quotation is someone's only right after a cue: `she said. "Go home."`,
+            # or where a quotation runs on from the paragraph before (no mark opens it here)
+            runs_on = q_start == 0 or self.doc.text[q_start - 1] not in QUOTE_MARKS
+            if len(stripped.split()) < (2 if runs_on or self.just_after_cue(q_start, found) else 5):
                 continue
             lead = len(text) - len(text.lstrip(" "))
             span = (q_start + lead, q_start + lead + len(stripped))
-            extra.append(Found(span, None, None, "", quoted=True, follows=True))
+            extra.append(Found(span, None, None, "", quoted=True, follows=True, runs_on=runs_on))
         return extra
 
     def just_after_cue(self, position: int, found: list[Found]) -> bool:
