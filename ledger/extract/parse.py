@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from .lexicon import (
     ANONYMITY,
     CLAUSE_VERBS,
+    ECHOING,
     FINDERS,
     FINDINGS,
     GENERIC_PLURALS,
     HEARSAY,
-    ECHOING,
     HEDGES,
     INFERENCES,
     LEMMA,
