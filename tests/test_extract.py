@@ -744,3 +744,22 @@ def test_a_quotation_running_on_over_short_paragraphs_stays_with_its_speaker():
     proposals = only(text)
     for words in ("North: 40", "South: 12", "The rest took place"):
         assert by_content(proposals, words).speaker_name == "Samir Haddad"
+
+
+def test_as_someone_sees_or_puts_it_introduces_the_rest_of_the_sentence():
+    for text, source in (
+        ("As the mayor sees it, the bridge will never be rebuilt.\n", "the mayor"),
+        ("As she put it, the bridge will never be rebuilt.\n", "she"),
+    ):
+        p = by_content(only(text), "bridge")
+        assert (p.source.text, p.content.text) == (source, "the bridge will never be rebuilt")
+    assert only("He put it on the table and said nothing.\n") == []
+
+
+def test_the_rest_of_a_clause_hung_on_the_verb_stays_in_the_content():
+    text = (
+        "Karim Haddad told The Daily Example that the police hold two units in the city, "
+        "the first for traffic and the other to guard the ministries.\n"
+    )
+    p = by_content(only(text), "two units")
+    assert p.content.text.endswith("the other to guard the ministries")

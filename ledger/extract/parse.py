@@ -131,7 +131,9 @@ class ParagraphParse:
 
     def find(self) -> list[Found]:
         cues = [
-            t for t in self.doc if lemma_of(t) or _according(t) or _that_verb(t) or _in_finding(t)
+            t
+            for t in self.doc
+            if lemma_of(t) or _according(t) or _that_verb(t) or _in_finding(t) or _puts_it(t)
         ]
         cues.sort(key=_depth)
         found = []
@@ -256,7 +258,8 @@ class ParagraphParse:
         relayed = _relayed_from(verb)
         if relayed is not None:  # "Al-Naba relayed from a security source that ...": the source
             subject = self.noun_phrase(relayed)
-        content, frame = self.content(verb, lemma)
+        as_it = self.as_one_puts_it(verb)
+        content, frame = (as_it, None) if as_it else self.content(verb, lemma)
         if content is None:
             content = self.adjacent_quote(verb)
             if content is None:
@@ -307,6 +310,18 @@ class ParagraphParse:
             if cut is not None and _substantial(self.doc.text[cut[0] : cut[1]]):
                 return cut, self.noun_phrase(subjects[0])
         return content, None
+
+    def as_one_puts_it(self, verb) -> tuple[int, int] | None:
+        """ "As Abu Haniyeh sees it, CONTENT" or "As she put it, CONTENT": the rest of the
+        sentence, however the parser hung it."""
+        doc = self.doc
+        marks = [c for c in verb.lefts if c.dep_ == "mark" and c.lower_ == "as"]
+        objects = [c for c in verb.rights if c.dep_ == "dobj" and c.lower_ == "it"]
+        if not marks or not objects or objects[0].i + 1 >= len(doc):
+            return None
+        if doc[objects[0].i + 1].text != ",":
+            return None
+        return self.chars(objects[0].i + 2, verb.sent.end - 1)
 
     def hedge(self, verb) -> Found | None:
         """ "The team appeared paralyzed", "Trump is expected to win": the statement around
@@ -582,6 +597,10 @@ class ParagraphParse:
                     and not lemma_of(child)
                     and any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in child.children)
                 ):
+                    right = child.right_edge.i
+                # "told X that A has two branches, the first for ...": the parser hung the
+                # rest of the clause on the verb
+                if child.dep_ in ("dobj", "attr") and child.i > right and left > verb.i:
                     right = child.right_edge.i
             return self.chars(left, right), None
         if verb.dep_ in FRAME_DEPS and verb.head.i != verb.i and lemma in CLAUSE_VERBS:
@@ -917,6 +936,15 @@ def _according(token) -> bool:
         token.lower_ == "according"
         and token.i + 1 < len(token.doc)
         and (token.doc[token.i + 1].lower_ == "to")
+    )
+
+
+def _puts_it(token) -> bool:
+    """ "As she put it, ...": a cue with a verb that reports nothing elsewhere."""
+    return (
+        token.lower_ in ("put", "puts")
+        and any(c.dep_ == "mark" and c.lower_ == "as" for c in token.lefts)
+        and any(c.dep_ == "dobj" and c.lower_ == "it" for c in token.rights)
     )
 
 
