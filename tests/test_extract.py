@@ -763,3 +763,19 @@ def test_the_rest_of_a_clause_hung_on_the_verb_stays_in_the_content():
     )
     p = by_content(only(text), "two units")
     assert p.content.text.endswith("the other to guard the ministries")
+
+
+def test_according_to_names_all_the_sources_joined_by_and():
+    text = "The valley is a base for the cells, according to doctors and aid workers.\n"
+    p = by_content(only(text), "valley is a base")
+    assert p.source.text == "doctors and aid workers"
+
+
+def test_a_name_printed_without_its_qualifier_finds_the_entity():
+    ledger = check(SEEDS)
+    entity = next(e for e in ledger.entities if e.id == "experts-researchers-baghouz-eb24")
+    assert entity.name == "Experts and researchers (al-Baghouz)"
+    directory = Directory.from_ledger(ledger)
+    text = "The desert is a base for the cells, according to experts and researchers.\n"
+    p = by_content(only(text, directory), "desert is a base")
+    assert p.speaker_entity == "experts-researchers-baghouz-eb24"

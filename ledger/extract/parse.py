@@ -430,7 +430,7 @@ class ParagraphParse:
         objects = [c for c in to.children if c.dep_ == "pobj"]
         if not objects:
             return None
-        source = self.noun_phrase(objects[0])
+        source = self.noun_phrase(objects[0], coordinated=objects[0].tag_ == "NNS")
         head = token.head
         while head.dep_ not in ("ROOT",) and head.head is not head and head.tag_.startswith("N"):
             head = head.head
@@ -494,13 +494,17 @@ class ParagraphParse:
             return None
         return None
 
-    def noun_phrase(self, head):
-        """The noun phrase headed by ``head``, without appositions or relative clauses."""
+    def noun_phrase(self, head, coordinated: bool = False):
+        """The noun phrase headed by ``head``, without appositions or relative clauses; with
+        the nouns joined to it if ``coordinated`` ("experts and researchers")."""
         doc = self.doc
         left = head.left_edge.i
         right = head.i
+        stops = ("appos", "relcl", "acl", "punct", "advcl")
+        if not coordinated:
+            stops += ("cc", "conj")
         for child in head.rights:
-            if child.dep_ in ("appos", "relcl", "acl", "punct", "cc", "conj", "advcl"):
+            if child.dep_ in stops:
                 break
             right = child.right_edge.i
         for index in range(head.i + 1, right + 1):

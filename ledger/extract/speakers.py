@@ -21,6 +21,8 @@ PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
 NAME_TAGS = ("NNP", "NNPS")
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "van", "von", "bint", "abd"}
 GENERIC_GROUPS = ("group", "organization", "organisation", "faction", "movement", "militia")
+QUALIFIER = re.compile(r"\s*\([^)]*\)$")
+"""A qualifier that tells apart entities of one name: "Daraa activists (EB22)"."""
 PAIRS = ("both", "two")
 """Words that make a source the last two speakers: "Both sources", "the two men"."""
 """Nouns that refer back to the last group spoken of even when its name does not use them."""
@@ -40,12 +42,18 @@ class Directory:
     @classmethod
     def from_ledger(cls, ledger) -> Directory:
         directory = cls()
+        qualified = [QUALIFIER.sub("", e.name).lower() for e in ledger.entities]
         for entity in ledger.entities:
             directory.kinds[entity.id] = entity.kind.value
             directory.names[entity.id] = (entity.name, *entity.aliases)
             for name in (entity.name, *entity.aliases):
                 directory.entities.setdefault(name.lower(), entity.id)
                 directory.descriptions.setdefault(name.lower(), entity.id)
+            # "Experts and researchers (al-Baghouz)" is printed without its qualifier
+            bare = QUALIFIER.sub("", entity.name).lower()
+            if bare != entity.name.lower() and qualified.count(bare) == 1:
+                directory.entities.setdefault(bare, entity.id)
+                directory.descriptions.setdefault(bare, entity.id)
             if entity.kind.value == "anonymous" and entity.description:
                 described = entity.description.lower().rstrip(".")
                 directory.descriptions.setdefault(described, entity.id)
