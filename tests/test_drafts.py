@@ -27,6 +27,12 @@ cells will strike again before the harvest.
 A local official said the curfew in the town would be lifted next week.
 
 No faction has claimed the attack.
+
+Ayman Abu Mahmoud said the checkpoint at the bridge had been moved twice this month.
+
+Abu Ishaq said the same unit still guarded it.
+
+Both sources also accused the unit of taking bribes from the smugglers.
 """
 
 
@@ -94,3 +100,9 @@ def test_a_speaker_that_cannot_be_identified_is_refused_not_invented(drafted):
     assert "could not be identified" in c.note and "“They”" in c.note
     claims, _ = drafted
     assert not any("claimed the attack" in quote for quote in claims)
+
+
+def test_both_sources_make_one_claim_said_by_each(drafted):
+    c = claim(drafted, "taking bribes")
+    assert (c.speaker, c.also_said_by) == ("ayman-abu-mahmoud", ["abu-ishaq"])
+    assert c.text.startswith("Ayman Abu Mahmoud and Abu Ishaq accuse")

@@ -61,6 +61,7 @@ class Proposal:
     frame: Span | None = None  # an attribution interrupting the content
     clausal: bool = True  # a clause or quotation; False for an object ("blamed the militia")
     also_said_by: list[str] = field(default_factory=list)  # known entities who said it too
+    also_said_by_names: list[str] = field(default_factory=list)  # their names, in that order
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -131,6 +132,7 @@ class Extractor:
                     _, echoing = resolver.resolve(item.echoed_by, para.start)
                     if echoing is not None and echoing.entity:
                         proposal.also_said_by.append(echoing.entity)
+                        proposal.also_said_by_names.append(echoing.name)
                 proposals.append(proposal)
                 if speaker is not None:
                     last = (index, speaker, proposal)
@@ -169,6 +171,7 @@ class Extractor:
         def span(pair):
             return None if pair is None else Span(pair[0], pair[1], text[pair[0] : pair[1]])
 
+        others = [s for s in speaker.others if s.entity] if speaker else []
         cue = span(found.cue)
         if cue is not None and told is not None:
             cue = span((found.cue[0], told[1]))
@@ -188,7 +191,8 @@ class Extractor:
             verb=found.lemma or None,
             frame=span(found.frame),
             clausal=found.clausal,
-            also_said_by=[s.entity for s in speaker.others if s.entity] if speaker else [],
+            also_said_by=[s.entity for s in others],
+            also_said_by_names=[s.name for s in others],
         )
 
 

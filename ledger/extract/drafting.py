@@ -82,17 +82,19 @@ def content_text(proposal: Proposal) -> str:
     return text.strip('“”" ,;:')
 
 
-def restate(proposal: Proposal, speaker_label: str) -> str:
-    """A plain statement of the claim: "<speaker> says ...", quotation kept as printed."""
+def restate(proposal: Proposal, speaker_label: str, plural: bool = False) -> str:
+    """A plain statement of the claim: "<speaker> says ...", quotation kept as printed;
+    "<A> and <B> say ..." when ``plural``."""
     text = content_text(proposal)
     verb = proposal.verb if proposal.verb and proposal.verb != "according" else "say"
+    says, verbs = ("say", verb) if plural else ("says", third_person(verb))
     if not proposal.clausal:
-        return _sentence(f"{speaker_label} {third_person(verb)} {text}")
+        return _sentence(f"{speaker_label} {verbs} {text}")
     if proposal.mode == "direct":
-        return _sentence(f"{speaker_label} says: “{text}”")
+        return _sentence(f"{speaker_label} {says}: “{text}”")
     if verb in DENIAL_VERBS | ACCUSATION_VERBS:
-        return _sentence(f"{speaker_label} {third_person(verb)} that {text}")
-    return _sentence(f"{speaker_label} says {_lower_first(text)}")
+        return _sentence(f"{speaker_label} {verbs} that {text}")
+    return _sentence(f"{speaker_label} {says} {_lower_first(text)}")
 
 
 def guess_kind(proposal: Proposal, doc=None) -> str:

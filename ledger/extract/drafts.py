@@ -160,16 +160,21 @@ def draft(
         while claim_id in ids:
             claim_id, n = f"{base}-{n}", n + 1
         ids.add(claim_id)
+        # "Both sources accused ...": one claim, said by each of them
+        pairs = zip(proposal.also_said_by, proposal.also_said_by_names, strict=True)
+        also = [(e, name) for e, name in pairs if e != speaker] if note is None else []
+        if also:
+            label = " and ".join([label, *(name for _, name in also)])
         kind = guess_kind(proposal, doc)
         subjects = [e for e in gazetteer.entities_in(content_text(proposal)) if e != speaker]
         claim = {
             "id": claim_id,
             "quote": proposal.content.text,
             "anchor": {"start": proposal.content.start},
-            "text": restate(proposal, label),
+            "text": restate(proposal, label, plural=bool(also)),
             "speaker": speaker,
             "speaker_label": label,
-            "also_said_by": [e for e in proposal.also_said_by if e != speaker] or None,
+            "also_said_by": [e for e, _ in also] or None,
             "cue": proposal.cue.text if proposal.cue else None,
             "said_on": document.get("published"),
             "kind": kind,
