@@ -106,3 +106,20 @@ def test_both_sources_make_one_claim_said_by_each(drafted):
     c = claim(drafted, "taking bribes")
     assert (c.speaker, c.also_said_by) == ("ayman-abu-mahmoud", ["abu-ishaq"])
     assert c.text.startswith("Ayman Abu Mahmoud and Abu Ishaq accuse")
+
+
+def test_restatements_agree_with_the_speaker_and_keep_the_verbs_frame():
+    from ledger.extract import extract
+    from ledger.extract.drafting import restate
+
+    text = (
+        "The governor accused unnamed saboteurs of cutting the cables twice this month.\n\n"
+        "Two engineers at the station said the pipe was intact.\n"
+    )
+    accusation, engineers = extract(text)
+    assert restate(accusation, "the governor") == (
+        "The governor accuses unnamed saboteurs of cutting the cables twice this month."
+    )
+    assert restate(engineers, engineers.speaker_name, plural=engineers.speaker_plural) == (
+        "Two engineers at the station say the pipe was intact."
+    )

@@ -779,3 +779,43 @@ def test_a_name_printed_without_its_qualifier_finds_the_entity():
     text = "The desert is a base for the cells, according to experts and researchers.\n"
     p = by_content(only(text, directory), "desert is a base")
     assert p.speaker_entity == "experts-researchers-baghouz-eb24"
+
+
+def test_he_is_not_a_speaker_she_stood_for():
+    text = (
+        "Samira Haddad said the pumps had been idle for a week. “We have no water,” she said.\n\n"
+        "The governor blamed the cuts on sabotage.\n\n"
+        "He accused unnamed saboteurs of cutting the cables twice this month.\n"
+    )
+    p = by_content(only(text), "cutting the cables")
+    assert p.speaker_name == "The governor"
+
+
+def test_an_office_is_not_whoever_spoke_last():
+    text = (
+        "Samira Haddad said the pumps had been idle since the power station stopped.\n\n"
+        "As the governor sees it, the cuts are a temporary inconvenience caused by sabotage.\n"
+    )
+    p = by_content(only(text), "temporary inconvenience")
+    assert p.speaker_name != "Samira Haddad"
+    assert p.source.text == "the governor"
+
+
+def test_both_sources_after_a_plural_source_are_that_source():
+    text = (
+        "Samira Haddad said the pumps had been idle for a week.\n\n"
+        "Two engineers at the station said the pipe was intact. Both sources blamed the "
+        "electricity company for the cuts.\n"
+    )
+    p = by_content(only(text), "electricity company")
+    assert p.speaker_name == "Two engineers at the station"
+    assert p.speaker_plural
+
+
+def test_echoed_as_the_parser_hangs_it_on_a_clause_ends_the_content():
+    text = (
+        "The governor accused unnamed saboteurs of cutting the cables twice this month, which "
+        "the police chief echoed on Wednesday.\n"
+    )
+    (p,) = only(text)
+    assert p.content.text == "unnamed saboteurs of cutting the cables twice this month"

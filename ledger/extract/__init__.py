@@ -53,6 +53,7 @@ class Proposal:
     speaker_kind: str | None = None  # person, organization, government-body, ... anonymous
     speaker_role: str | None = None  # the title printed with the name: "Colonel", "Dr."
     speaker_description: str | None = None  # as introduced: "a nurse at the clinic"
+    speaker_plural: bool = False  # "two engineers", "residents"
     told: str | None = None
     anonymity_reason: str | None = None
     mode: str = "indirect"  # direct (a quotation) or indirect
@@ -184,6 +185,7 @@ class Extractor:
             speaker_kind=speaker.kind if speaker else None,
             speaker_role=speaker.role if speaker else None,
             speaker_description=speaker.description if speaker else None,
+            speaker_plural=bool(speaker and speaker.plural),
             told=self.directory.outlet(told[2]) if told else None,
             anonymity_reason=speaker.anonymity_reason if speaker else None,
             mode="direct" if found.quoted else "indirect",

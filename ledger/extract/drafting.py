@@ -93,7 +93,9 @@ def restate(proposal: Proposal, speaker_label: str, plural: bool = False) -> str
     if proposal.mode == "direct":
         return _sentence(f"{speaker_label} {says}: “{text}”")
     if verb in DENIAL_VERBS | ACCUSATION_VERBS:
-        return _sentence(f"{speaker_label} {verbs} that {text}")
+        # "denies that ...", but "accuses the unit of ...": as the article put it
+        that = "that " if proposal.content.text.lower().startswith("that ") else ""
+        return _sentence(f"{speaker_label} {verbs} {that}{text}")
     return _sentence(f"{speaker_label} {says} {_lower_first(text)}")
 
 
@@ -151,6 +153,9 @@ def _head_word(description: str) -> str:
 
 def _sentence(text: str) -> str:
     text = text.strip()
+    text = (
+        text[:1].upper() + text[1:]
+    )  # "The governor says ...", a speaker printed as "the governor"
     return text if text.endswith((".", "”", "?", "!")) else text + "."
 
 

@@ -171,7 +171,7 @@ def draft(
             "id": claim_id,
             "quote": proposal.content.text,
             "anchor": {"start": proposal.content.start},
-            "text": restate(proposal, label, plural=bool(also)),
+            "text": restate(proposal, label, plural=bool(also) or proposal.speaker_plural),
             "speaker": speaker,
             "speaker_label": label,
             "also_said_by": [e for e, _ in also] or None,

@@ -180,6 +180,10 @@ ROLE_CLASSES = tuple(
     )
 )
 ALL_ROLES = frozenset().union(*ROLE_CLASSES)
+OFFICES = frozenset(
+    "minister governor mayor president senator lawyer judge prosecutor attorney doctor".split()
+)
+"""Roles that are offices: "the governor" names one, never just the last speaker."""
 
 # Head nouns naming an organisation, and the entity kind they make.
 ORGANISATION_NOUNS = {

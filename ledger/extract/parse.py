@@ -298,9 +298,9 @@ class ParagraphParse:
         """(content, who echoed it) for "X, which Abu Ishaq echoed": the content ends before
         the comma and the one who echoed it said it too; else (content, None)."""
         for token in self.doc:
-            if not content[0] < token.idx < content[1] or token.dep_ != "relcl":
+            if not content[0] < token.idx < content[1] or token.dep_ not in ("relcl", "advcl"):
                 continue
-            if token.lower_ not in ECHOING or doc_end(self.doc, token.right_edge.i) < content[1]:
+            if token.lower_ not in ECHOING:
                 continue
             objects = [c for c in token.lefts if c.dep_ == "dobj" and c.lower_ in ("which", "that")]
             subjects = [c for c in token.lefts if c.dep_ == "nsubj" and c.tag_ != "PRP"]

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .lexicon import ALL_ROLES, ANONYMITY, ORGANISATION_KIND, ROLE_CLASSES, TITLES
+from .lexicon import ALL_ROLES, ANONYMITY, OFFICES, ORGANISATION_KIND, ROLE_CLASSES, TITLES
 
 REFERRING = ("statement", "report", "study", "spokesman", "spokeswoman", "spokesperson")
 DOCUMENTS = ("statement", "announcement", "report", "study", "account", "tweet", "post", "letter")
 """Definite descriptions that speak for the last speaker: "the statement said"."""
 PERSON_PRONOUNS = {"he", "she", "him", "her", "his"}
+GENDER = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she"}
+"""A pronoun's gender: once "she" has stood for a speaker, "he" stands for someone else."""
 NAME_TAGS = ("NNP", "NNPS")
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "van", "von", "bint", "abd"}
 GENERIC_GROUPS = ("group", "organization", "organisation", "faction", "movement", "militia")
@@ -112,11 +114,12 @@ class Speaker:
     aliases: tuple[str, ...] = ()  # a known entity's other names
     paragraph: int = -1  # where it last spoke
     others: tuple[Speaker, ...] = ()  # who said it with them: "Both sources", "X and Y said"
+    gender: str | None = None  # "he" or "she", once a pronoun has stood for them
 
     def nouns(self) -> set[str]:
         """Words "the ..." can refer back with: of the name and role, a description's head."""
         names = (self.head,) if self.head else (self.name, *self.aliases)
-        words = " ".join(filter(None, (*names, self.role)))
+        words = " ".join(filter(None, (*names, self.role, self.description)))
         return {w.strip(".,’'").lower() for w in words.split()}
 
 
@@ -206,16 +209,26 @@ class Resolver:
         if head.tag_ in ("PRP", "PRP$") and len(phrase) <= 2:
             word = {"its": "it", "their": "they"}.get(head.lower_, head.lower_)
             named_here = [s for at, s in self.subjects if at < head.idx]
+            gender = GENDER.get(word)
+            named_here = [s for s in named_here if s.gender in (None, gender)]
             if word in PERSON_PRONOUNS and named_here:
                 speaker = named_here[-1]
             elif word in PERSON_PRONOUNS:
-                speaker = self._last(lambda s: s.kind in ("person", "anonymous") and not s.plural)
+                speaker = self._last(
+                    lambda s: (
+                        s.kind in ("person", "anonymous")
+                        and not s.plural
+                        and s.gender in (None, gender)
+                    )
+                )
             elif word == "it":
                 speaker = self._last(lambda s: s.kind not in ("person", "anonymous"), True)
             elif word == "they":
                 speaker = self._last(lambda s: s.plural or s.kind not in ("person",))
             else:
                 speaker = self._last(lambda s: True)
+            if speaker is not None and gender is not None:
+                speaker.gender = gender
             return span([head]), speaker
         appositive = next((c for c in head.children if c.dep_ == "appos" and is_name(c)), None)
         runs = [r for r in _name_runs(_around(phrase)) if head.i in {t.i for t in r}]
@@ -292,6 +305,8 @@ class Resolver:
 
     def _pair(self) -> Speaker | None:
         """The last two different speakers, as one speaker said to speak with the other."""
+        if self.speakers and self.speakers[-1].plural:
+            return self.speakers[-1]  # "Two engineers ... said. Both sources ...": the same two
         recent: list[Speaker] = []
         for speaker in reversed(self.speakers):
             if (
@@ -378,7 +393,9 @@ def _same_role(noun: str, words: set[str]) -> bool:
     role of the same class ("the researcher" for an expert, "the officer" for a commander)."""
     roles = words & ALL_ROLES
     if not roles:
-        return True
+        # a role the parse may have lost ("the researcher"), but not an office: "the
+        # governor" is not whoever spoke last
+        return noun not in OFFICES
     group = next((g for g in ROLE_CLASSES if noun in g), frozenset({noun}))
     return bool(roles & group)
 
