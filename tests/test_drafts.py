@@ -33,6 +33,8 @@ Ayman Abu Mahmoud said the checkpoint at the bridge had been moved twice this mo
 Abu Ishaq said the same unit still guarded it.
 
 Both sources also accused the unit of taking bribes from the smugglers.
+
+Asked whether the bridge would reopen, Abu Ishaq said the unit would decide next month.
 """
 
 
@@ -123,3 +125,9 @@ def test_restatements_agree_with_the_speaker_and_keep_the_verbs_frame():
     assert restate(engineers, engineers.speaker_name, plural=engineers.speaker_plural) == (
         "Two engineers at the station say the pipe was intact."
     )
+
+
+def test_a_question_put_to_a_speaker_is_not_drafted_but_the_answer_is(drafted):
+    claims, _ = drafted
+    assert not [quote for quote in claims if "bridge would reopen" in quote]
+    assert claim(drafted, "unit would decide").speaker == "abu-ishaq"

@@ -31,6 +31,7 @@ from .drafting import (
     restate,
     trusted_speaker,
 )
+from .lexicon import QUESTIONS
 from .nlp import pipeline
 
 DRAFTED_BY = f"ledger extract {__version__}"
@@ -139,7 +140,11 @@ def draft(
     """
     doc_id, outlet = document["id"], document["outlet"]
     claims, entities, ids = [], {}, set()
-    kept = [p for p in proposals if p.clausal or p.verb in DENIAL_VERBS | ACCUSATION_VERBS]
+    kept = [
+        p
+        for p in proposals
+        if (p.clausal or p.verb in DENIAL_VERBS | ACCUSATION_VERBS) and p.verb not in QUESTIONS
+    ]
     docs = pipeline().pipe(content_text(p) for p in kept)
     for proposal, doc in zip(kept, docs, strict=True):
         speaker, note = proposal.speaker_entity, None

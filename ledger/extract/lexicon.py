@@ -56,6 +56,9 @@ INFERENCES |= frozenset("suggested mean means meant imply implies implied signal
 RELAYING = frozenset("relay relays relayed quote quotes quoted hear heard learn learned".split())
 # Verbs by which a second speaker says the same: "..., which Abu Ishaq echoed".
 ECHOING = frozenset("echo echoes echoed repeat repeats repeated second seconded".split())
+# Verbs that ask rather than state: "asked whether ...". PolNeAR counts the question; a
+# draft leaves it out, as there is nothing in it to check.
+QUESTIONS = frozenset("ask wonder question".split())
 # Verbs of thought and intention: without a subject to hold them, nobody is reported.
 THOUGHT = frozenset(
     """know see expect consider understand realize remember recognize decide want guess

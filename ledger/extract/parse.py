@@ -43,6 +43,7 @@ from .lexicon import (
     ORGANISATION_KIND,
     PASSIVE_HEDGES,
     QUANTIFIERS,
+    QUESTIONS,
     RELAYING,
     THOUGHT,
 )
@@ -66,7 +67,6 @@ NOT_SAYING = frozenset(
     happened means meant ensure ensured ensures""".split()
 )
 """Verbs with a "that" clause that report nobody's words: "it seems that", "it is that"."""
-QUESTIONS = ("ask", "wonder", "question")
 HEADLINE_LINKS = ("to", "on", "of", "the", "for", "at", "and")
 """Small words a headline's speaker may have: "Obama to Asians Worried About ...:"."""
 CHAINING = ("continue", "expect", "plan", "intend")
