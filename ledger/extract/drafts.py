@@ -280,6 +280,7 @@ def proposals_for_file(source: Path, seeds_dir: Path) -> tuple[list[dict], str |
             **{key: p.as_json()[key] for key in ("content", "source", "cue")},
             "speaker_entity": p.speaker_entity,
             "speaker_name": p.speaker_name,
+            "also_said_by": p.also_said_by,
             "told": p.told,
             "anonymity_reason": p.anonymity_reason,
             "mode": p.mode,
