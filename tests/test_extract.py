@@ -819,3 +819,13 @@ def test_echoed_as_the_parser_hangs_it_on_a_clause_ends_the_content():
     )
     (p,) = only(text)
     assert p.content.text == "unnamed saboteurs of cutting the cables twice this month"
+
+
+def test_met_with_a_denial_from_someone_is_their_report_on_what_it_answers():
+    text = "The accusations were met with a denial from the border guard on Sunday.\n"
+    (p,) = only(text)
+    assert (p.source.text, p.cue.text, p.content.text) == (
+        "the border guard",
+        "denial",
+        "The accusations",
+    )

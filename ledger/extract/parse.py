@@ -408,6 +408,8 @@ class ParagraphParse:
                 break
         source = owners[0] if owners else agents[0] if agents else None
         if content is None:
+            content = self.met_with(noun)
+        if content is None:
             return None
         if not _substantial(self.doc.text[content[0] : content[1]]) and not self.named(content):
             return None
@@ -421,6 +423,16 @@ class ParagraphParse:
             clausal=False,
             verb=noun,
         )
+
+    def met_with(self, noun) -> tuple[int, int] | None:
+        """ "These accusations were met with a denial from X": what the report answers."""
+        verb = noun.head.head if noun.dep_ == "pobj" and noun.head.lower_ == "with" else None
+        if verb is None or verb.lower_ not in ("met", "meets", "greeted"):
+            return None
+        subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+        if not subjects:
+            return None
+        return self.chars(subjects[0].left_edge.i, subjects[0].right_edge.i)
 
     def according(self, token) -> Found | None:
         """ "According to X, CONTENT" and "CONTENT, according to X"; "In a poll, CONTENT"."""
