@@ -829,3 +829,12 @@ def test_met_with_a_denial_from_someone_is_their_report_on_what_it_answers():
         "denial",
         "The accusations",
     )
+
+
+def test_a_known_persons_description_finds_them(seed_db):
+    directory = Directory.from_ledger(check(SEEDS))
+    text = (
+        "The cell was broken up last year, according to the spokesman for the US Central Command.\n"
+    )
+    p = by_content(only(text, directory), "cell was broken up")
+    assert p.speaker_entity == "joe-buccino"

@@ -40,6 +40,7 @@ class Directory:
     descriptions: dict[str, str] = field(default_factory=dict)
     anonymous: dict[str, str] = field(default_factory=dict)
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    people_by_description: dict[str, str | None] = field(default_factory=dict)
 
     @classmethod
     def from_ledger(cls, ledger) -> Directory:
@@ -56,6 +57,11 @@ class Directory:
             if bare != entity.name.lower() and qualified.count(bare) == 1:
                 directory.entities.setdefault(bare, entity.id)
                 directory.descriptions.setdefault(bare, entity.id)
+            if entity.kind.value == "person" and entity.description:
+                # "the spokesman for the US Central Command" is Joe Buccino, if only he is
+                described = _identifying(entity.description)
+                taken = described in directory.people_by_description
+                directory.people_by_description[described] = None if taken else entity.id
             if entity.kind.value == "anonymous" and entity.description:
                 described = entity.description.lower().rstrip(".")
                 directory.descriptions.setdefault(described, entity.id)
@@ -95,6 +101,10 @@ class Directory:
             )
             return self.anonymous[match[0]] if match else None
         return self.descriptions[match[0]] if match else None
+
+    def person_described(self, description: str) -> str | None:
+        """The one known person a description such as "the spokesman for X" fits exactly."""
+        return self.people_by_description.get(_identifying(description))
 
     def outlet(self, name: str) -> str | None:
         key = name.lower().strip()
@@ -355,7 +365,11 @@ class Resolver:
             if earlier is not None:
                 return span(list(phrase)), earlier
         organisation = ORGANISATION_KIND.get(head.lower_)
-        entity = self.directory.entity(text) or self.directory.describe(text)
+        entity = (
+            self.directory.entity(text)
+            or self.directory.describe(text)
+            or self.directory.person_described(text)
+        )
         sentence = head.sent.text
         reason = ANONYMITY.search(sentence)
         if organisation and not entity:
@@ -502,6 +516,13 @@ def _kind(run) -> str:
     if (before is not None and before.lower_ == "the") or run[-1].tag_ == "NNPS":
         return "organization"
     return "person"
+
+
+def _identifying(description: str) -> str:
+    """A description reduced to what can identify: "Spokesman for the US Central Command
+    (CENTCOM) (Enab Baladi, March 2024)." -> "spokesman for the us central command"."""
+    text = re.sub(r"\s*\([^)]*\)", "", description).strip(" .").lower()
+    return re.sub(r"^(?:the|a|an)\s+", "", text)
 
 
 def _strip_the(text: str) -> str:
