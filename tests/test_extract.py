@@ -838,3 +838,8 @@ def test_a_known_persons_description_finds_them(seed_db):
     )
     p = by_content(only(text, directory), "cell was broken up")
     assert p.speaker_entity == "joe-buccino"
+
+
+def test_to_know_as_a_purpose_reports_nothing():
+    text = "The fighters stay in the camps, but they remain under watch to know their plans.\n"
+    assert only(text) == []

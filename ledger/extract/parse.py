@@ -255,6 +255,8 @@ class ParagraphParse:
             return None  # nobody in particular: not an attribution
         if lemma == "find" and not _finding(verb, subject):
             return None
+        if lemma in THOUGHT and verb.dep_ == "advcl" and _infinitive(verb):
+            return None  # "remain under observation to know their impact": a purpose
         relayed = _relayed_from(verb)
         if relayed is not None:  # "Al-Naba relayed from a security source that ...": the source
             subject = self.noun_phrase(relayed)
@@ -972,6 +974,10 @@ def _inference(verb, antecedent) -> bool:
         and antecedent.lower_ not in FINDERS
         and antecedent.lower_ not in ORGANISATION_KIND
     )
+
+
+def _infinitive(verb) -> bool:
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.lefts)
 
 
 def _has_clause(verb) -> bool:
