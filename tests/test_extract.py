@@ -841,5 +841,8 @@ def test_a_known_persons_description_finds_them(seed_db):
 
 
 def test_to_know_as_a_purpose_reports_nothing():
-    text = "The fighters stay in the camps, but they remain under watch to know their plans.\n"
+    text = (
+        "The fighters were released, but they remain under observation to know their plans "
+        "for the region.\n"
+    )
     assert only(text) == []
