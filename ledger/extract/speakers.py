@@ -10,7 +10,7 @@ by name, alias, a surname met earlier or a close description. "He", "she", "they
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .lexicon import ALL_ROLES, ANONYMITY, OFFICES, ORGANISATION_KIND, ROLE_CLASSES, TITLES
 
@@ -327,7 +327,7 @@ class Resolver:
                 recent.append(speaker)
             if len(recent) == 2:
                 first, second = recent[1], recent[0]
-                return Speaker(**{**vars(first), "others": (second,)})
+                return replace(first, others=(second,))
         return None
 
     def _described(self, phrase, span):
