@@ -23,11 +23,11 @@ GENDER = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she"}
 NAME_TAGS = ("NNP", "NNPS")
 NAME_PARTICLES = {"al", "el", "bin", "ibn", "abu", "de", "van", "von", "bint", "abd"}
 GENERIC_GROUPS = ("group", "organization", "organisation", "faction", "movement", "militia")
+"""Nouns that refer back to the last group spoken of even when its name does not use them."""
 QUALIFIER = re.compile(r"\s*\([^)]*\)$")
 """A qualifier that tells apart entities of one name: "Daraa activists (EB22)"."""
 PAIRS = ("both", "two")
 """Words that make a source the last two speakers: "Both sources", "the two men"."""
-"""Nouns that refer back to the last group spoken of even when its name does not use them."""
 
 
 @dataclass
