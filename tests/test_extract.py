@@ -846,3 +846,172 @@ def test_to_know_as_a_purpose_reports_nothing():
         "for the region.\n"
     )
     assert only(text) == []
+
+
+def test_a_report_in_a_relative_clause_leaves_its_pronoun_with_the_noun():
+    text = "The council passed a levy, which the grocers said was unfair to small shops.\n"
+    (p,) = only(text)
+    assert (p.source.text, p.cue.text, p.content.text) == (
+        "the grocers",
+        "said",
+        "was unfair to small shops",
+    )
+
+
+def test_any_noun_with_a_that_clause_reports_it():
+    text = "The notion that ferries could run all winter struck the captains as odd.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source, p.content.text) == (
+        "notion",
+        None,
+        "that ferries could run all winter",
+    )
+
+
+def test_a_short_quotation_after_the_speakers_sentence_is_theirs():
+    text = (
+        "Mayor Anna Weber visited the pier.\n\n"
+        '"We are tired of waiting for the bridge," Weber said on the radio. "We want it now."\n'
+    )
+    contents = [p.content.text for p in only(text)]
+    assert contents == ["We are tired of waiting for the bridge", "We want it now"]
+
+
+def test_a_clause_before_a_semicolon_is_not_the_next_verbs_content():
+    text = (
+        "Six in 10 said they would stay home on polling day; 30 percent said they were "
+        "undecided about the vote.\n"
+    )
+    proposals = only(text)
+    assert [(p.source.text, p.content.text) for p in proposals] == [
+        ("Six in 10", "they would stay home on polling day"),
+        ("30 percent", "they were undecided about the vote"),
+    ]
+
+
+def test_an_unclosed_quotation_ends_with_its_paragraph():
+    text = (
+        "“The harbour is full, the pilot said at noon.\n\n"
+        "Mayor Anna Weber said the pier would reopen on Friday.\n"
+    )
+    p = by_content(only(text), "the pier")
+    assert (p.source.text, p.content.text) == ("Anna Weber", "the pier would reopen on Friday")
+
+
+def test_mismatched_quotation_marks_pair_in_order():
+    text = (
+        "Mayor Anna Weber visited the pier.\n\n"
+        '“The cranes are rusting in the rain," Weber said. "The port needs money."\n'
+    )
+    (first, *_) = only(text)
+    assert (first.source.text, first.content.text) == (
+        "Weber",
+        "The cranes are rusting in the rain",
+    )
+
+
+def test_according_to_between_commas_has_the_sentence_around_it():
+    text = "Ticket sales, according to the ferry company, have doubled since May.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source.text) == ("according to", "the ferry company")
+    assert [s.text for s in p.pieces()] == ["Ticket sales", "have doubled since May"]
+
+
+def test_i_speaks_in_a_transcript_turn_but_not_in_the_writers_voice():
+    text = (
+        "I think the ferry will be late again this winter.\n\n"
+        "A: I think the pier will reopen before the storms come.\n"
+    )
+    (p,) = only(text)
+    assert (p.source.text, p.content.text) == ("I", "the pier will reopen before the storms come")
+
+
+def test_a_view_of_someone_as_something_is_the_content():
+    text = "The dockers, who see Weber as the candidate most likely to win, stayed quiet.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source.text, p.content.text) == (
+        "see",
+        "The dockers",
+        "Weber as the candidate most likely to win",
+    )
+
+
+def test_is_considered_hedges_like_is_seen_as():
+    text = "The old ferry is considered the safest boat on the lake.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source) == ("is considered", None)
+    assert [s.text for s in p.pieces()] == ["The old ferry", "the safest boat on the lake"]
+
+
+def test_a_quotation_goes_on_from_a_speaker_left_unresolved_in_its_paragraph():
+    text = '"The pier is closed," he said. "Nobody can fish there until the spring comes."\n'
+    proposals = only(text)
+    assert [(p.source.text, p.content.text) for p in proposals] == [
+        ("he", "The pier is closed"),
+        ("he", "Nobody can fish there until the spring comes"),
+    ]
+
+
+def test_a_quantifier_with_a_group_named_is_a_source():
+    text = "Many of the dockers believe the pier will close before the storms.\n"
+    (p,) = only(text)
+    assert (p.source.text, p.content.text) == (
+        "Many of the dockers",
+        "the pier will close before the storms",
+    )
+
+
+def test_railing_against_and_deeming_are_reports():
+    text = (
+        "The harbour master railed against the new toll for trucks.\n\n"
+        "The port authority has deemed most of the old cranes unsafe.\n"
+    )
+    railed, deemed = only(text)
+    assert (railed.cue.text, railed.content.text) == ("railed against", "the new toll for trucks")
+    assert (deemed.cue.text, deemed.content.text) == (
+        "has deemed",
+        "most of the old cranes unsafe",
+    )
+
+
+def test_a_report_made_a_noun_may_say_what_it_is_about():
+    text = "The mayor listened to her warnings about the rotten pilings under the pier.\n"
+    (p,) = only(text)
+    assert (p.cue.text, p.source.text, p.content.text) == (
+        "warnings about",
+        "her",
+        "the rotten pilings under the pier",
+    )
+
+
+def test_a_nouns_that_clause_may_follow_a_phrase_of_its_own():
+    text = "The songs were emblematic of the feeling among farmers that the valley is sliding.\n"
+    p = by_content(only(text), "sliding")
+    assert (p.cue.text, p.content.text) == ("feeling", "that the valley is sliding")
+
+
+def test_no_words_go_on_from_a_stance_taken_on_someone():
+    text = (
+        "Mayor Anna Weber endorsed Tom Price. The harbour board meets again on the first "
+        "Monday of every month.\n"
+    )
+    (p,) = only(text)
+    assert (p.cue.text, p.content.text) == ("endorsed", "Tom Price")
+
+
+def test_no_words_go_on_from_a_verb_that_does_not_say_anything():
+    text = (
+        "Mayor Anna Weber praised the crews for fixing the pier. The harbour board meets "
+        "again on the first Monday of every month.\n"
+    )
+    (p,) = only(text)
+    assert p.cue.text == "praised"
+
+
+def test_continue_is_a_cue_only_before_a_reporting_verb():
+    text = (
+        "The number of ferries on the lake continues to grow every year.\n\n"
+        "The mayor continued to deny that the pier was unsafe.\n"
+    )
+    (p,) = only(text)
+    assert (p.cue.text, p.content.text) == ("continued to deny", "that the pier was unsafe")

@@ -24,6 +24,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from .layout import body, quotations
+from .lexicon import CLAUSE_VERBS
 from .nlp import pipeline
 from .parse import Found, ParagraphParse
 from .speakers import Directory, Resolver, Speaker
@@ -117,11 +118,15 @@ class Extractor:
         for index, ((para, doc), found) in enumerate(zip(parsed, found_by_para, strict=True)):
             resolver.read(doc)
             spoken: list[tuple[Found, Speaker, Proposal]] = []
+            unresolved: Proposal | None = None  # a report of this paragraph with no speaker
             for item in found:
                 if item.follows:
                     # A quotation without a cue: the last speaker's, if just before, named
-                    # where that speaker was.
-                    if last is not None and index - last[0] <= 1:
+                    # where that speaker was; or, in the paragraph of a speaker left
+                    # unresolved ("he said"), that report's source.
+                    if unresolved is not None and (last is None or last[0] != index):
+                        proposals.append(self.going_on(text, item, None, unresolved))
+                    elif last is not None and index - last[0] <= 1:
                         proposals.append(self.going_on(text, item, last[1], last[2]))
                         if item.runs_on:  # one quotation over several paragraphs
                             last = (index, last[1], last[2])
@@ -135,6 +140,8 @@ class Extractor:
                         proposal.also_said_by.append(echoing.entity)
                         proposal.also_said_by_names.append(echoing.name)
                 proposals.append(proposal)
+                if speaker is None and source is not None:
+                    unresolved = proposal
                 if speaker is not None:
                     last = (index, speaker, proposal)
                     spoken.append((item, speaker, proposal))
@@ -150,8 +157,16 @@ class Extractor:
         return proposal
 
     def continuations(self, text, doc, offset, found, spoken) -> list[Proposal]:
-        """Sentences with no cue after a named speaker's sentence in the same paragraph."""
-        named = [(item, s, p) for item, s, p in spoken if s.kind != "anonymous" and not item.quoted]
+        """Sentences with no cue after a named speaker's sentence in the same paragraph: only
+        after words reported by a saying verb, not a stance ("endorsed X", "praised X")."""
+        named = [
+            (item, s, p)
+            for item, s, p in spoken
+            if s.kind != "anonymous"
+            and not item.quoted
+            and item.clausal
+            and item.lemma in CLAUSE_VERBS
+        ]
         if not named:
             return []
         first, speaker, introduced = named[0]

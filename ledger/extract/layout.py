@@ -4,8 +4,10 @@ Paragraphs are lines. Page furniture (captions, share buttons, donation appeals,
 without a sentence) and pull quotes are not reporting and are skipped; a dateline
 ("ALEPPO, Syria —") is cut off the paragraph it opens. Quotations are paired quotation marks:
 curly, straight or ''doubled apostrophes''; a curly quotation may run on over several
-paragraphs (a paragraph that opens a quote without closing it, the next one reopening it).
-A line "Name: a few words" is a headline or transcript quoting someone, not furniture.
+paragraphs (a paragraph that opens a quote without closing it, the next one reopening it, or
+a later one closing it before any other opens; else the closing mark was left out). A paragraph mixing curly and
+straight marks pairs them in order, whatever their shape. A line "Name: a few words" is a
+headline or transcript quoting someone, not furniture.
 """
 
 from __future__ import annotations
@@ -112,14 +114,45 @@ class Quotation:
         return sum(len(text[s:e].split()) for s, e in self.segments)
 
 
+def _mixed_marks(line: str) -> bool:
+    """Curly and straight marks in one paragraph, a typing slip: `“It's late," she said.`"""
+    return '"' in line and ("“" in line or "”" in line)
+
+
+def _paired_in_order(text: str, para: Paragraph) -> list[Quotation]:
+    """A paragraph's quotation marks of any shape, paired in order: the first opens, the next
+    closes."""
+    marks = [i for i in range(para.start, para.end) if text[i] in '“”"']
+    return [Quotation([(o + 1, c)]) for o, c in zip(marks[::2], marks[1::2], strict=False)]
+
+
+def _closed_later(text: str, paras: list[Paragraph]) -> bool:
+    """Whether the first curly mark from here on closes a quotation rather than opening one."""
+    for para in paras:
+        for char in text[para.start : para.end]:
+            if char in "“”":
+                return char == "”"
+    return False
+
+
 def quotations(text: str, paras: list[Paragraph]) -> list[Quotation]:
     """Every quotation: curly ones may run on over paragraphs, straight ones stay in one."""
     found: list[Quotation] = []
     current: Quotation | None = None
-    for para in paras:
-        segment_start = para.start if current is not None else None
-        if current is not None and text[para.start] == "“":
-            segment_start = para.start + 1  # the usual re-opening mark of a continued quote
+    for number, para in enumerate(paras):
+        reopened = current is not None and text[para.start] == "“"
+        if current is not None and not reopened and not _closed_later(text, paras[number:]):
+            # a quotation goes on where the next paragraph reopens it, or where a later one
+            # closes it before any other opens (a list quoted whole); else its closing mark
+            # is missing, and it ended with its paragraph
+            found.append(current)
+            current = None
+        segment_start = None
+        if current is not None:
+            segment_start = para.start + 1 if reopened else para.start
+        if current is None and _mixed_marks(text[para.start : para.end]):
+            found.extend(_paired_in_order(text, para))
+            continue
         position = segment_start or para.start
         for index in range(position, para.end):
             char = text[index]

@@ -37,7 +37,7 @@ OBJECT_VERBS = frozenset(
     express discuss name publish share point talk speak refer focus comment announce confirm
     reveal report acknowledge admit predict estimate claim describe mention recall tweet post
     write offer propose recommend demand request order promise pledge threaten rule find vote
-    echo tout hail assail applaud""".split()
+    echo tout hail assail applaud rail deem""".split()
 )
 # What a finding is published in: "In a poll last month, Cruz led by ten points".
 FINDINGS = frozenset("poll polls survey surveys study studies".split())
@@ -71,10 +71,11 @@ NO_OBJECT = frozenset(
 )
 CUE_LEMMAS = CLAUSE_VERBS | OBJECT_VERBS
 # Verbs that hedge a statement nobody is quoted for ("The team appeared paralyzed", "Trump is
-# expected to win", "is seen as a bully"): PolNeAR counts the statement, without the verb, as
-# an attributed content. ("is known as" too, but it names a thing rather than claim anything.)
+# expected to win", "is seen as a bully", "is considered a favourite"): PolNeAR counts the
+# statement, without the verb, as an attributed content. ("is known as" too, but it names a
+# thing rather than claim anything.)
 HEDGES = frozenset("seem seems seemed seeming appear appears appeared appearing".split())
-PASSIVE_HEDGES = frozenset("expected seen".split())
+PASSIVE_HEDGES = frozenset("expected seen considered viewed regarded deemed".split())
 # Nouns that report, with the prepositions that introduce what they report: "her criticism
 # of X", "his decision to run" (an infinitive or "that" clause needs no preposition).
 NOMINAL_REPORTS = {
@@ -88,7 +89,7 @@ NOMINAL_REPORTS = {
         threat threats vow plan proposal proposals suggestion
         prediction recommendation argument belief view concern concerns hope desire
         announcement remarks comments""".split(),
-        ("of", "for"),
+        ("of", "for", "about"),
     ),
 }
 # Adverbs that pass on what others say without naming them: "X reportedly met Y".

@@ -18,7 +18,12 @@ paralyzed", "is expected to win", "is seen as") are contents without a source, t
 out; so are statements passed on by "reportedly" or "allegedly", the adverb cut out. A report
 made a noun ("her criticism of X", "the union's decision to strike") has what follows it as
 content and its owner as source. "In a poll last month, X" is sourced like "according to"; a
-speaker interrupting a quotation (`"Judge," he said, "I ..."`) has both halves as one content.
+speaker interrupting a quotation (`"Judge," he said, "I ..."`) has both halves as one content,
+and "X, according to Y, is Z" both sides of the source. A report in a relative clause ("a law
+which critics said was unfair") leaves its pronoun with the noun; any noun's "that" clause
+("the feeling among farmers that ...") is a content; "see X as Y" has both as content; a
+clause before a semicolon is no later verb's content; "continues to grow" reports nothing.
+"I" and "we" speak in a transcript's turns ("A: I think ..."), not in the writer's voice.
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ COMPLEMENTS = ("ccomp", "xcomp", "dobj", "prep", "oprd", "dative", "attr", "acom
 FRAME_DEPS = ("parataxis", "ccomp", "advcl", "conj")
 AUTHOR = ("i", "we", "you")
 """Outside quotation marks, the writer and the reader: not sources of attributed claims."""
+TRANSCRIPT = re.compile(r"[A-Z][\w.’' -]{0,30}: ")
+"""A transcript's turn ("A: ", "GOV. FALLIN: "): there "I" and "we" are the one speaking."""
 OURS = ("my", "our", "your")
 """Their possessives: "our decision to ..." is the writer's."""
 TEMPORAL_PREPOSITIONS = ("after", "during", "before", "throughout", "since", "amid", "following")
@@ -152,7 +159,9 @@ class ParagraphParse:
                 unsaid = self.hedge(token)
             elif token.lower_ in HEARSAY and token.dep_ == "advmod":
                 unsaid = self.hearsay(token)
-            elif token.lower_ in NOMINAL_REPORTS and token.tag_.startswith("NN"):
+            elif token.tag_.startswith("NN") and (
+                token.lower_ in NOMINAL_REPORTS or _that_complement(token) is not None
+            ):
                 unsaid = self.nominal(token)
             else:
                 unsaid = None
@@ -255,6 +264,8 @@ class ParagraphParse:
             return None  # nobody in particular: not an attribution
         if lemma == "find" and not _finding(verb, subject):
             return None
+        if lemma == "continue" and not any(lemma_of(c) for c in verb.children if c.dep_ == "xcomp"):
+            return None  # "continues to grow" reports nothing; "continued to deny" does
         if lemma in THOUGHT and verb.dep_ == "advcl" and _infinitive(verb):
             return None  # "remain under observation to know their impact": a purpose
         relayed = _relayed_from(verb)
@@ -399,12 +410,14 @@ class ParagraphParse:
         self.particle = None
         content = None
         for child in noun.rights:
-            if child.dep_ == "prep" and child.lower_ in NOMINAL_REPORTS[noun.lower_]:
+            if child.dep_ == "prep" and child.lower_ in NOMINAL_REPORTS.get(noun.lower_, ()):
                 objects = [o for o in child.children if o.dep_ in ("pobj", "pcomp")]
                 if objects:
                     self.particle = child.i
                     content = self.chars(objects[0].left_edge.i, child.right_edge.i)
                     break
+            if noun.lower_ not in NOMINAL_REPORTS and child != _that_complement(noun):
+                continue  # any noun's "that" clause ("the feeling that ..."), not its "to"
             if child.dep_ in ("acl", "ccomp") and child.left_edge.lower_ in ("that", "to", "not"):
                 content = self.chars(child.left_edge.i, child.right_edge.i)
                 break
@@ -456,7 +469,13 @@ class ParagraphParse:
             left, right = lo, sentence.end - 1
         elif self.doc[lo - 1].text == "," and token.lower_ == "according":
             left = sentence.start  # not only the clause it hangs on
-        if lo - left > right - hi:  # "CONTENT, according to X."
+        frame = None
+        inside = left < lo - 1 and hi + 1 < right and self.doc[lo - 1].text == ","
+        if inside and self.doc[hi + 1].text == ",":  # "X, according to Y, is Z": both sides
+            before, after = self.chars(left, lo - 1), self.chars(hi + 1, right)
+            content = (before[0], after[1]) if before and after else None
+            frame = (doc_idx(self.doc, lo), doc_end(self.doc, hi))
+        elif lo - left > right - hi:  # "CONTENT, according to X."
             content = self.chars(left, lo - 1)
         else:  # "According to X, CONTENT."
             content = self.chars(hi + 1, right)
@@ -465,7 +484,7 @@ class ParagraphParse:
         cue = (token.idx, to.idx + len(to))
         content = self.widen_to_quotes(content, cue)
         lemma = "according" if to is not token else ""
-        return Found(content, cue, source, lemma, quoted=self.quoted(content))
+        return Found(content, cue, source, lemma, frame=frame, quoted=self.quoted(content))
 
     def subject(self, verb):
         """The source noun phrase; None when there is none; False for nobody in particular."""
@@ -484,7 +503,9 @@ class ParagraphParse:
                     if subject.lower_ == "which" and _inference(verb, token.head):
                         return False
                     return self.noun_phrase(token.head)
-                if _nobody(subject) or _generic(subject, verb) or subject.lower_ in AUTHOR:
+                if _nobody(subject) or _generic(subject, verb):
+                    return False
+                if subject.lower_ in AUTHOR and not TRANSCRIPT.match(self.doc.text):
                     return False
                 start = _frame_start(token)
                 if start > token.left_edge.i:  # "The source of it, members say, is ...": the
@@ -537,7 +558,8 @@ class ParagraphParse:
         """The content span (paragraph offsets) and the interrupting frame, if any."""
         doc = self.doc
         children = list(verb.children)
-        clauses = [c for c in children if c.dep_ == "ccomp"]
+        # not a clause before a semicolon: "Six in 10 said X; 46 percent said Y"
+        clauses = [c for c in children if c.dep_ == "ccomp" and not _apart(c, verb)]
         if not clauses:
             clauses = [c for c in children if c.dep_ == "xcomp" and c.i > verb.i]
         if not clauses:
@@ -554,6 +576,10 @@ class ParagraphParse:
                     self.particle = mark.i
                     return self.chars(mark.i + 1, clause.right_edge.i), None
                 break
+        regarded = _regarded_as(verb)
+        if not clauses and regarded is not None:  # "see Clinton as the heir": who, as what
+            self.clausal = False
+            return self.chars(regarded[0].left_edge.i, regarded[1].right_edge.i), None
         if not clauses:
             complements = [
                 c
@@ -604,6 +630,10 @@ class ParagraphParse:
             side = [c for c in clauses if (c.i > verb.i) == (clauses[0].i > verb.i)]
             left = min(c.left_edge.i for c in side)
             right = max(c.right_edge.i for c in side)
+            if left < verb.i < side[0].i and _relative(doc[left]):
+                # "a law which critics said was unfair": the clause after the cue, its
+                # relative pronoun left with the noun it stands for
+                left = min(t.i for c in side for t in c.subtree if t.i > verb.i)
             if side[0].dep_ == "xcomp":  # "urged voters to stay home": who, and to do what
                 objects = [c for c in children if c.dep_ == "dobj" and verb.i < c.i < left]
                 left = objects[0].left_edge.i if objects else left
@@ -785,12 +815,25 @@ class ParagraphParse:
             # a short quotation is someone's only right after a cue: `she said. "Go home."`,
             # or where a quotation runs on from the paragraph before (no mark opens it here)
             runs_on = q_start == 0 or self.doc.text[q_start - 1] not in QUOTE_MARKS
-            if len(stripped.split()) < (2 if runs_on or self.just_after_cue(q_start, found) else 5):
+            near = self.just_after_cue(q_start, found) or self.after_quoted_speaker(q_start, found)
+            if len(stripped.split()) < (2 if runs_on or near else 5):
                 continue
             lead = len(text) - len(text.lstrip(" "))
             span = (q_start + lead, q_start + lead + len(stripped))
             extra.append(Found(span, None, None, "", quoted=True, follows=True, runs_on=runs_on))
         return extra
+
+    def after_quoted_speaker(self, position: int, found: list[Found]) -> bool:
+        """Whether ``position`` opens the sentence after `"...," she said on Sunday.`: the
+        speaker goes on quoting."""
+        text = self.doc.text
+        return any(
+            f.cue is not None
+            and f.quoted
+            and f.content[1] <= f.cue[0] < f.cue[1] <= position
+            and re.fullmatch(r"[^“”\"]*[.!?]\s*[“\"']*\s*", text[f.cue[1] : position])
+            for f in found
+        )
 
     def just_after_cue(self, position: int, found: list[Found]) -> bool:
         """Whether only punctuation separates a cue of this paragraph from ``position``."""
@@ -997,8 +1040,11 @@ def _relayed_from(verb):
 
 
 def _nobody(subject) -> bool:
-    if subject.lower_ in NOBODY or subject.lower_ in QUANTIFIERS:
+    if subject.lower_ in NOBODY:
         return True
+    if subject.lower_ in QUANTIFIERS:
+        # "many of her aides", "some who back the plan": a group named, not anybody
+        return not any(c.dep_ in ("relcl", "acl", "prep") for c in subject.rights)
     return any(c.dep_ == "det" and c.lower_ in ("no", "neither") for c in subject.children)
 
 
@@ -1023,3 +1069,49 @@ def _participle(verb) -> bool:
 
 def _is_time(token) -> bool:
     return token.dep_ in ("npadvmod",) or (token.ent_type_ in ("DATE", "TIME"))
+
+
+def _relative(token) -> bool:
+    """A relative pronoun: "which", "who", "that" opening a relative clause."""
+    return token.tag_ in ("WDT", "WP") or (token.lower_ == "that" and token.dep_ == "nsubj")
+
+
+def _that_complement(noun):
+    """The "that" clause right after a noun, which says what it holds: "the feeling that the
+    country is sliding", not the relative clause of "the bill that passed"."""
+    # or after a phrase of its own: "the feeling among voters that ..."
+    phrases = [c for c in noun.rights if c.dep_ == "prep"]
+    after = phrases[0].right_edge.i + 1 if phrases else noun.i + 1
+    for child in noun.rights:
+        mark = child.left_edge
+        if (
+            child.dep_ in ("acl", "ccomp")
+            and mark.lower_ == "that"
+            and mark.dep_ == "mark"
+            and mark.i in (noun.i + 1, after)
+        ):
+            return child
+    return None
+
+
+def _apart(clause, verb) -> bool:
+    """Whether a semicolon or a colon stands between a clause before the verb and the verb."""
+    if clause.i > verb.i:
+        return False
+    return any(t.text in (";", ":") for t in verb.doc[clause.right_edge.i + 1 : verb.i])
+
+
+def _regarded_as(verb):
+    """The object and the "as" phrase of "see X as Y", "described him as a fraud": a view of
+    someone, the content both."""
+    objects = [c for c in verb.rights if c.dep_ == "dobj"]
+    if not objects:
+        return None
+    as_ = [
+        c
+        for c in verb.rights
+        if c.dep_ == "prep" and c.lower_ == "as" and c.i > objects[0].right_edge.i
+    ]
+    if not as_ or not any(o.dep_ == "pobj" for o in as_[0].children):
+        return None
+    return objects[0], as_[0]
