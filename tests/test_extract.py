@@ -917,13 +917,20 @@ def test_according_to_between_commas_has_the_sentence_around_it():
     assert [s.text for s in p.pieces()] == ["Ticket sales", "have doubled since May"]
 
 
-def test_i_speaks_in_a_transcript_turn_but_not_in_the_writers_voice():
+def test_i_is_a_source_but_the_writer_is_not_the_last_speaker():
     text = (
+        "Samir Haddad said the ferry was late twice last week.\n\n"
         "I think the ferry will be late again this winter.\n\n"
         "A: I think the pier will reopen before the storms come.\n"
     )
-    (p,) = only(text)
-    assert (p.source.text, p.content.text) == ("I", "the pier will reopen before the storms come")
+    proposals = only(text)
+    writer = by_content(proposals, "late again this winter")
+    assert (writer.source.text, writer.speaker_name) == ("I", None)
+    turn = by_content(proposals, "pier will reopen")
+    assert (turn.source.text, turn.content.text) == (
+        "I",
+        "the pier will reopen before the storms come",
+    )
 
 
 def test_a_view_of_someone_as_something_is_the_content():

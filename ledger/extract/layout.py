@@ -5,9 +5,9 @@ without a sentence) and pull quotes are not reporting and are skipped; a datelin
 ("ALEPPO, Syria —") is cut off the paragraph it opens. Quotations are paired quotation marks:
 curly, straight or ''doubled apostrophes''; a curly quotation may run on over several
 paragraphs (a paragraph that opens a quote without closing it, the next one reopening it, or
-a later one closing it before any other opens; else the closing mark was left out). A paragraph mixing curly and
-straight marks pairs them in order, whatever their shape. A line "Name: a few words" is a
-headline or transcript quoting someone, not furniture.
+a later one closing it before any other opens; else the closing mark was left out). A
+paragraph mixing curly and straight marks pairs them in order, whatever their shape. A line
+"Name: a few words" is a headline or transcript quoting someone, not furniture.
 """
 
 from __future__ import annotations

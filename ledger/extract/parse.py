@@ -23,7 +23,9 @@ and "X, according to Y, is Z" both sides of the source. A report in a relative c
 which critics said was unfair") leaves its pronoun with the noun; any noun's "that" clause
 ("the feeling among farmers that ...") is a content; "see X as Y" has both as content; a
 clause before a semicolon is no later verb's content; "continues to grow" reports nothing.
-"I" and "we" speak in a transcript's turns ("A: I think ..."), not in the writer's voice.
+"I" and "we" are sources as PolNeAR counts them (a columnist's "I think ..."); they resolve
+to a speaker only in a transcript's turn ("A: I think ..."), so a draft of the writer's own
+view leaves the speaker to a person.
 """
 
 from __future__ import annotations
@@ -56,10 +58,6 @@ from .lexicon import (
 QUOTE_MARKS = "“”\"‘’'"
 COMPLEMENTS = ("ccomp", "xcomp", "dobj", "prep", "oprd", "dative", "attr", "acomp", "advcl")
 FRAME_DEPS = ("parataxis", "ccomp", "advcl", "conj")
-AUTHOR = ("i", "we", "you")
-"""Outside quotation marks, the writer and the reader: not sources of attributed claims."""
-TRANSCRIPT = re.compile(r"[A-Z][\w.’' -]{0,30}: ")
-"""A transcript's turn ("A: ", "GOV. FALLIN: "): there "I" and "we" are the one speaking."""
 OURS = ("my", "our", "your")
 """Their possessives: "our decision to ..." is the writer's."""
 TEMPORAL_PREPOSITIONS = ("after", "during", "before", "throughout", "since", "amid", "following")
@@ -504,8 +502,6 @@ class ParagraphParse:
                         return False
                     return self.noun_phrase(token.head)
                 if _nobody(subject) or _generic(subject, verb):
-                    return False
-                if subject.lower_ in AUTHOR and not TRANSCRIPT.match(self.doc.text):
                     return False
                 start = _frame_start(token)
                 if start > token.left_edge.i:  # "The source of it, members say, is ...": the

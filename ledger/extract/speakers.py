@@ -233,6 +233,9 @@ class Resolver:
                 )
             elif word == "it":
                 speaker = self._last(lambda s: s.kind not in ("person", "anonymous"), True)
+            elif word in ("i", "we", "you"):
+                # a transcript's turn speaks in the first person; the writer is nobody to resolve
+                speaker = self._last(lambda s: True, within=0)
             elif word == "they":
                 speaker = self._last(lambda s: s.plural or s.kind not in ("person",))
             else:
