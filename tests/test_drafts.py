@@ -35,6 +35,10 @@ Abu Ishaq said the same unit still guarded it.
 Both sources also accused the unit of taking bribes from the smugglers.
 
 Asked whether the bridge would reopen, Abu Ishaq said the unit would decide next month.
+
+It was reported last week that the bakery in the square had closed.
+
+A convoy of six trucks reached the town on Sunday, the town council said.
 """
 
 
@@ -131,3 +135,12 @@ def test_a_question_put_to_a_speaker_is_not_drafted_but_the_answer_is(drafted):
     claims, _ = drafted
     assert not [quote for quote in claims if "bridge would reopen" in quote]
     assert claim(drafted, "unit would decide").speaker == "abu-ishaq"
+
+
+def test_a_report_without_a_source_is_the_outlets_by_name_and_restated_plainly(drafted):
+    assert claim(drafted, "bakery in the square").text == (
+        "Enab Baladi says the bakery in the square had closed."
+    )
+    assert claim(drafted, "convoy of six trucks").text.endswith(
+        "says a convoy of six trucks reached the town on Sunday."
+    )

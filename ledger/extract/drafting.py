@@ -161,7 +161,8 @@ def _sentence(text: str) -> str:
 
 def _lower_first(text: str) -> str:
     first = text.split(" ", 1)[0]
-    if first[:1].isupper() and first[1:].islower() and first.lower() in _FUNCTION_WORDS:
+    # "A convoy ..." too: "A" has no lower-case letters for islower() to see
+    if first[:1].isupper() and first[1:] == first[1:].lower() and first.lower() in _FUNCTION_WORDS:
         return first.lower() + text[len(first) :]
     return text
 

@@ -130,7 +130,11 @@ def _read_article(source: Path) -> bytes:
 
 
 def draft(
-    proposals: list[Proposal], document: dict, known: set[str], gazetteer: Gazetteer
+    proposals: list[Proposal],
+    document: dict,
+    known: set[str],
+    gazetteer: Gazetteer,
+    outlet_name: str | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """Claims and new speakers for a document's YAML, from the extractor's proposals.
 
@@ -155,7 +159,7 @@ def draft(
                 entities[speaker] = _new_speaker(speaker, proposal)
         if speaker is None:
             printed = f" (printed as “{proposal.source.text}”)" if proposal.source else ""
-            speaker, label = outlet, label or outlet
+            speaker, label = outlet, label or outlet_name or outlet
             note = (
                 f"Drafted: the speaker could not be identified{printed}; the outlet stands in "
                 "until a person checks."
@@ -235,7 +239,8 @@ def write_draft(seeds_dir: Path, text_file: Path) -> dict:
     text = text_file.read_bytes().decode("utf-8")
     proposals = extract(text, directory)
     known = {e.id for e in ledger.entities}
-    claims, entities = draft(proposals, header, known, Gazetteer.from_ledger(ledger))
+    outlet_name = next((o.name for o in ledger.outlets if o.id == header.get("outlet")), None)
+    claims, entities = draft(proposals, header, known, Gazetteer.from_ledger(ledger), outlet_name)
     body = re.sub(r"\nclaims:.*\Z", "\n", original, flags=re.S).rstrip("\n")
     files = {}
     if entities:  # before the claims that name them
