@@ -1022,3 +1022,9 @@ def test_continue_is_a_cue_only_before_a_reporting_verb():
     )
     (p,) = only(text)
     assert (p.cue.text, p.content.text) == ("continued to deny", "that the pier was unsafe")
+
+
+def test_in_a_statement_is_how_it_was_said_not_what():
+    text = "The council denied the charge in a statement on Monday.\n"
+    (p,) = only(text)
+    assert p.content.text == "the charge"

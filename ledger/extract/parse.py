@@ -60,6 +60,8 @@ COMPLEMENTS = ("ccomp", "xcomp", "dobj", "prep", "oprd", "dative", "attr", "acom
 FRAME_DEPS = ("parataxis", "ccomp", "advcl", "conj")
 OURS = ("my", "our", "your")
 """Their possessives: "our decision to ..." is the writer's."""
+MEDIUMS = frozenset("statement statements interview interviews tweet post letter speech".split())
+"""What a report is made in: "in a statement" belongs with the cue, not the content."""
 TEMPORAL_PREPOSITIONS = ("after", "during", "before", "throughout", "since", "amid", "following")
 WEEKDAYS_AND_MONTHS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday january february march april
@@ -849,6 +851,8 @@ def _circumstance(token) -> bool:
     if token.lower_ in TEMPORAL_PREPOSITIONS:
         return True
     objects = [c for c in token.children if c.dep_ == "pobj"]
+    if objects and token.lower_ == "in" and objects[0].lower_ in MEDIUMS:
+        return True  # "denied it in a statement": how it was said
     return bool(objects) and objects[0].lower_ in WEEKDAYS_AND_MONTHS
 
 
