@@ -10,6 +10,7 @@ by name, alias, a surname met earlier or a close description. "He", "she", "they
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .lexicon import ALL_ROLES, ANONYMITY, OFFICES, ORGANISATION_KIND, ROLE_CLASSES, TITLES
@@ -45,7 +46,7 @@ class Directory:
     @classmethod
     def from_ledger(cls, ledger) -> Directory:
         directory = cls()
-        qualified = [QUALIFIER.sub("", e.name).lower() for e in ledger.entities]
+        qualified = Counter(QUALIFIER.sub("", e.name).lower() for e in ledger.entities)
         for entity in ledger.entities:
             directory.kinds[entity.id] = entity.kind.value
             directory.names[entity.id] = (entity.name, *entity.aliases)
@@ -54,7 +55,7 @@ class Directory:
                 directory.descriptions.setdefault(name.lower(), entity.id)
             # "Experts and researchers (al-Baghouz)" is printed without its qualifier
             bare = QUALIFIER.sub("", entity.name).lower()
-            if bare != entity.name.lower() and qualified.count(bare) == 1:
+            if bare != entity.name.lower() and qualified[bare] == 1:
                 directory.entities.setdefault(bare, entity.id)
                 directory.descriptions.setdefault(bare, entity.id)
             if entity.kind.value == "person" and entity.description:
